@@ -1,0 +1,26 @@
+# topograph: energy landscapes of machine-learning models.
+#
+# The configuration is validated against config/schema.yaml, and every
+# landscape against the package's landscape schema, before any job runs.
+# Each rule calls the `topograph` command line, so every step also runs by
+# hand; outputs go under config["results"], logs under config["logs"].
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/landscape.smk"
+
+
+rule all:
+    input:
+        all_landscape_outputs(),

@@ -1,0 +1,52 @@
+# Settings and helpers shared by every rule file.
+
+from topograph.landscape.spec import validate_spec
+
+RESULTS = config["results"]
+LOGS = config["logs"]
+
+# Every landscape with its defaults filled in; an invalid one stops the
+# workflow here, with a message naming the key.
+LANDSCAPES = {
+    name: validate_spec(spec, source=f"config entry landscapes.{name}")
+    for name, spec in config["landscapes"].items()
+}
+
+
+wildcard_constraints:
+    landscape="[A-Za-z0-9_-]+",
+    dataset="[A-Za-z0-9_-]+",
+    shard=r"\d+",
+
+
+def landscape_dir(name):
+    return f"{RESULTS}/landscapes/{name}"
+
+
+def landscape_data(wildcards):
+    """Return the data file an interpolated landscape is built from, if any."""
+    parameters = LANDSCAPES[wildcards.landscape]["potential"]["parameters"]
+    data = parameters.get("data")
+    return [data] if isinstance(data, str) else []
+
+
+def explore_shards(wildcards):
+    shards = LANDSCAPES[wildcards.landscape]["explore"]["shards"]
+    return expand(
+        f"{landscape_dir(wildcards.landscape)}/shards/explore_{{shard}}.npz",
+        shard=range(shards),
+    )
+
+
+def all_landscape_outputs():
+    outputs = []
+    for name in LANDSCAPES:
+        folder = landscape_dir(name)
+        outputs += [
+            f"{folder}/summary.json",
+            f"{folder}/disconnectivity.png",
+            f"{folder}/frustration.csv",
+            f"{folder}/rates.csv",
+            f"{folder}/pathsample",
+        ]
+    return outputs

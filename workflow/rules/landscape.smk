@@ -1,0 +1,178 @@
+# The landscape engine shared by every study: explore in shards, merge,
+# connect minima by transition states, then analyse the database.
+
+
+rule landscape_description:
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+    params:
+        spec=lambda wildcards: LANDSCAPES[wildcards.landscape],
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/description.log",
+    message:
+        "Writing the description of landscape {wildcards.landscape}"
+    run:
+        import yaml
+
+        with open(output[0], "w") as handle:
+            yaml.safe_dump(params.spec, handle, sort_keys=False)
+
+
+rule explore_shard:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        data=landscape_data,
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/shards/explore_{{shard}}.npz",
+    params:
+        shards=lambda wildcards: LANDSCAPES[wildcards.landscape]["explore"]["shards"],
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/explore_{{shard}}.log",
+    benchmark:
+        f"{LOGS}/landscapes/{{landscape}}/explore_{{shard}}.benchmark.tsv"
+    resources:
+        runtime=120,
+        mem_mb=2000,
+        cpus_per_task=1,
+    message:
+        "Basin-hopping shard {wildcards.shard} of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape explore {input.spec}"
+        " --shard {wildcards.shard}"
+        " --shards {params.shards}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule merge_shards:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        shards=explore_shards,
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/minima.npz",
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/merge.log",
+    message:
+        "Merging the basin-hopping shards of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape merge {input.shards}"
+        " --spec {input.spec}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule connect_minima:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        database=f"{RESULTS}/landscapes/{{landscape}}/minima.npz",
+        data=landscape_data,
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/connect.log",
+    benchmark:
+        f"{LOGS}/landscapes/{{landscape}}/connect.benchmark.tsv"
+    resources:
+        runtime=240,
+        mem_mb=4000,
+        cpus_per_task=1,
+    message:
+        "Transition-state searches between the minima of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape connect {input.spec}"
+        " --database {input.database}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule disconnectivity_graph:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    output:
+        report(
+            f"{RESULTS}/landscapes/{{landscape}}/disconnectivity.png",
+            caption="../report/disconnectivity.rst",
+            category="Landscapes",
+            subcategory="{landscape}",
+        ),
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/disconnectivity.log",
+    message:
+        "Drawing the disconnectivity graph of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape plot {input.database}"
+        " --spec {input.spec}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule frustration:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/frustration.csv",
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/frustration.log",
+    message:
+        "Frustration contributions of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape frustration {input.database}"
+        " --spec {input.spec}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule rates:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    output:
+        f"{RESULTS}/landscapes/{{landscape}}/rates.csv",
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/rates.log",
+    message:
+        "Rates between the minima of landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape rates {input.database}"
+        " --spec {input.spec}"
+        " --output {output}"
+        " > {log} 2>&1"
+
+
+rule export_pathsample:
+    input:
+        f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    output:
+        directory(f"{RESULTS}/landscapes/{{landscape}}/pathsample"),
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/pathsample.log",
+    message:
+        "Exporting landscape {wildcards.landscape} for PATHSAMPLE"
+    shell:
+        "topograph landscape export {input}"
+        " --directory {output}"
+        " > {log} 2>&1"
+
+
+rule landscape_summary:
+    input:
+        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
+    output:
+        report(
+            f"{RESULTS}/landscapes/{{landscape}}/summary.json",
+            caption="../report/summary.rst",
+            category="Landscapes",
+            subcategory="{landscape}",
+        ),
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/summary.log",
+    message:
+        "Summarising landscape {wildcards.landscape}"
+    shell:
+        "topograph landscape summary {input.database}"
+        " --spec {input.spec}"
+        " --output {output}"
+        " > {log} 2>&1"

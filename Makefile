@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
+# Rules call the `topograph` command, so the environment's bin comes first.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test test-slow dry-run benchmark clean-results
 

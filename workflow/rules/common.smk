@@ -19,6 +19,18 @@ wildcard_constraints:
     shard=r"\d+",
 
 
+def selected_landscapes():
+    """Return the names of the landscapes this run maps."""
+    selected = config["run_landscapes"] or list(LANDSCAPES)
+    unknown = [name for name in selected if name not in LANDSCAPES]
+    if unknown:
+        raise ValueError(
+            f"run_landscapes names {unknown}, which are not configured landscapes; "
+            f"configured: {', '.join(LANDSCAPES)}"
+        )
+    return selected
+
+
 def landscape_dir(name):
     return f"{RESULTS}/landscapes/{name}"
 
@@ -40,7 +52,7 @@ def explore_shards(wildcards):
 
 def all_landscape_outputs():
     outputs = []
-    for name in LANDSCAPES:
+    for name in selected_landscapes():
         folder = landscape_dir(name)
         outputs += [
             f"{folder}/summary.json",

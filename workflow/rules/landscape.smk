@@ -31,8 +31,8 @@ rule explore_shard:
     benchmark:
         f"{LOGS}/landscapes/{{landscape}}/explore_{{shard}}.benchmark.tsv"
     resources:
-        runtime=120,
-        mem_mb=2000,
+        runtime=lambda wildcards, attempt: 120 * attempt,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
         cpus_per_task=1,
     message:
         "Basin-hopping shard {wildcards.shard} of landscape {wildcards.landscape}"
@@ -73,8 +73,8 @@ rule connect_minima:
     benchmark:
         f"{LOGS}/landscapes/{{landscape}}/connect.benchmark.tsv"
     resources:
-        runtime=240,
-        mem_mb=4000,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
         cpus_per_task=1,
     message:
         "Transition-state searches between the minima of landscape {wildcards.landscape}"

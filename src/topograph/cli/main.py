@@ -1,0 +1,53 @@
+"""The ``topograph`` command line.
+
+Every workflow rule calls one of these commands, so each step also runs by
+hand. Invalid input ends the command with exit status 2 and a one-line
+message that names the value and the fix; ``--verbose`` adds debug logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from topograph import __version__
+from topograph.cli import data_commands, landscape_commands
+
+logger = logging.getLogger("topograph")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="topograph",
+        description="Map and analyse energy landscapes of machine-learning models.",
+    )
+    parser.add_argument("--version", action="version", version=f"topograph {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{landscape,data}")
+    landscape_commands.add_parsers(
+        groups.add_parser("landscape", help="explore, connect, merge, plot, export and analyse landscapes")
+    )
+    data_commands.add_parsers(groups.add_parser("data", help="write data sets that ship offline as CSV"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if arguments.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        arguments.handler(arguments)
+    except ValueError as error:
+        logger.debug("invalid input", exc_info=True)
+        print(f"topograph: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Tables and summaries of a landscape database, as written by the workflow."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from topograph.analysis.frustration import frustration
+from topograph.database.atomic import atomic_write
+from topograph.database.pairs import connected_components
+from topograph.database.store import StationaryPointDatabase
+
+logger = logging.getLogger(__name__)
+
+
+def landscape_summary(database: StationaryPointDatabase, length_scale: float | None = None) -> dict:
+    """Return counts, the global minimum and the connectivity of a database."""
+    n_components, labels = connected_components(database)
+    summary = {
+        "dimension": database.dimension,
+        "minima": database.n_minima,
+        "transition_states": database.n_transition_states,
+        "minima_on_bounds": int(np.count_nonzero(database.minima.on_bounds)),
+        "connected_components": n_components,
+        "largest_component": int(np.bincount(labels).max()) if len(labels) else 0,
+    }
+    if database.n_minima:
+        lowest = database.global_minimum()
+        summary["global_minimum"] = {
+            "index": int(lowest),
+            "energy": float(database.minima.energies[lowest]),
+            "coordinates": database.minima.coordinates[lowest].tolist(),
+        }
+    if database.n_transition_states:
+        summary["lowest_transition_state_energy"] = float(database.transition_states.energies.min())
+    if length_scale is not None and database.n_minima:
+        summary["frustration"] = frustration(database, length_scale)[0]
+        summary["frustration_length_scale"] = length_scale
+    return summary
+
+
+def write_summary(database_path: str | Path, spec: dict | None, output: str | Path) -> dict:
+    """Write :func:`landscape_summary` of a database file as JSON."""
+    database = StationaryPointDatabase.load(database_path)
+    length_scale = spec["analysis"]["length_scale"] if spec else None
+    summary = landscape_summary(database, length_scale)
+    if spec is not None:
+        summary["landscape"] = spec
+    with atomic_write(output, "w") as handle:
+        json.dump(summary, handle, indent=2)
+        handle.write("\n")
+    logger.info(
+        "%d minima, %d transition states, %d connected components",
+        summary["minima"], summary["transition_states"], summary["connected_components"],
+    )  # fmt: skip
+    return summary
+
+
+def write_frustration_table(database_path: str | Path, length_scale: float, output: str | Path) -> float:
+    """Write the frustration contributions of a database file as CSV, largest first."""
+    database = StationaryPointDatabase.load(database_path)
+    value, contributions = frustration(database, length_scale)
+    with atomic_write(output, "w") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(contributions.dtype.names)
+        for row in contributions:
+            writer.writerow([f"{cell:.12g}" if isinstance(cell, float) else cell for cell in row.tolist()])
+    logger.info("frustration %.6g over %d contributions (length scale %g)", value, len(contributions), length_scale)
+    return value
+
+
+def write_rates(
+    database_path: str | Path,
+    a: list[int] | None,
+    b: list[int] | None,
+    temperatures: list[float],
+    output: str | Path,
+) -> None:
+    """Write rate constants and mean first-passage times between sets of minima as CSV.
+
+    Without ``a``, A is the global minimum. Without ``b``, every other
+    minimum connected to A is taken in turn as B, so the table gives the
+    rate from each minimum to the global minimum.
+    """
+    from topograph.kinetics.table import rates_table, write_rates_table
+
+    database = StationaryPointDatabase.load(database_path)
+    if database.n_minima == 0:
+        raise ValueError(f"{database_path} has no minima, so no rates can be computed")
+    if a is None:
+        a = [database.global_minimum()]
+    pairs = [(a, b)] if b is not None else [(a, [j]) for j in _connected_to(database, a)]
+    rows = []
+    for set_a, set_b in pairs:
+        rows += rates_table(database, set_a, set_b, temperatures)
+    write_rates_table(rows, output)
+    logger.info("wrote %d rows of rates to %s", len(rows), output)
+
+
+def _connected_to(database: StationaryPointDatabase, a: list[int]) -> list[int]:
+    """Return the minima outside ``a`` in the same connected component as ``a[0]``."""
+    _, labels = connected_components(database)
+    component = labels[a[0]]
+    members = set(a)
+    return [int(j) for j in np.flatnonzero(labels == component) if j not in members]

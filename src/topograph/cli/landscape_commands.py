@@ -67,6 +67,19 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
     rates.add_argument("--a", type=_index_list, help="minima of the product set A (default: the global minimum)")
     rates.add_argument("--b", type=_index_list, help="minima of the reactant set B (default: each other connected minimum in turn)")
     rates.add_argument("--temperatures", type=_float_list, help="temperatures, in the energy unit")
+    rates.add_argument(
+        "--lowest", type=int, default=10,
+        help="without --b, the number of lowest other minima taken in turn as B (default 10)",
+    )  # fmt: skip
+    rates.add_argument(
+        "--equal-prefactors", action="store_true",
+        help="give every rate the same prefactor, for a database without Hessian log products",
+    )  # fmt: skip
+    rates.add_argument(
+        "--group-threshold", type=float,
+        help="regroup minima separated by free-energy barriers below this value and tabulate the rates "
+        "between adjacent groups instead",
+    )  # fmt: skip
     rates.add_argument("--output", required=True, help="CSV table of rates")
     rates.set_defaults(handler=_rates)
 
@@ -140,7 +153,16 @@ def _rates(arguments):
 
     spec = _load_optional_spec(arguments.spec)
     temperatures = arguments.temperatures or spec["analysis"]["temperatures"]
-    write_rates(arguments.database, arguments.a, arguments.b, temperatures, arguments.output)
+    write_rates(
+        arguments.database,
+        arguments.a,
+        arguments.b,
+        temperatures,
+        arguments.output,
+        lowest=arguments.lowest,
+        equal_prefactors=arguments.equal_prefactors,
+        group_threshold=arguments.group_threshold,
+    )
 
 
 def _export(arguments):

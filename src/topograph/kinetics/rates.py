@@ -112,7 +112,8 @@ def _checked_log_products(
             f"the log products of {kind}"
             f" {_describe_indices(missing, log_products.size)}"
             f" are NaN because their Hessian eigenvalues were not computed. Compute"
-            f" them, or pass equal_prefactors=True to give every rate constant the"
+            f" them, or pass equal_prefactors=True (--equal-prefactors on the command"
+            f" line) to give every rate constant the"
             f" same prefactor 1/(2π)"
         )
     if np.any(np.isinf(log_products)):

@@ -79,31 +79,47 @@ def write_rates(
     b: list[int] | None,
     temperatures: list[float],
     output: str | Path,
+    lowest: int = 10,
+    equal_prefactors: bool = False,
+    group_threshold: float | None = None,
 ) -> None:
     """Write rate constants and mean first-passage times between sets of minima as CSV.
 
-    Without ``a``, A is the global minimum. Without ``b``, every other
-    minimum connected to A is taken in turn as B, so the table gives the
-    rate from each minimum to the global minimum.
+    Without ``a``, A is the global minimum. Without ``b``, each of the
+    ``lowest`` lowest other minima connected to A is taken in turn as B, so
+    the table gives the rate from each of them to the global minimum; every
+    row costs one graph transformation of the whole network. With
+    ``group_threshold``, minima are regrouped first and the table has one
+    row per pair of adjacent groups.
     """
-    from topograph.kinetics.table import rates_table, write_rates_table
+    from topograph.kinetics.table import group_rates_table, rates_table, write_rates_table
 
     database = StationaryPointDatabase.load(database_path)
     if database.n_minima == 0:
         raise ValueError(f"{database_path} has no minima, so no rates can be computed")
-    if a is None:
-        a = [database.global_minimum()]
-    pairs = [(a, b)] if b is not None else [(a, [j]) for j in _connected_to(database, a)]
-    rows = []
-    for set_a, set_b in pairs:
-        rows += rates_table(database, set_a, set_b, temperatures)
+    options = {"equal_prefactors": equal_prefactors}
+    if group_threshold is not None:
+        rows = group_rates_table(database, group_threshold, temperatures, **options)
+    else:
+        if a is None:
+            a = [database.global_minimum()]
+        if b is not None:
+            pairs = [(a, b)]
+        else:
+            pairs = [(a, [j]) for j in _lowest_connected(database, a, lowest)]
+        rows = []
+        for set_a, set_b in pairs:
+            rows += rates_table(database, set_a, set_b, temperatures, **options)
+    if not rows:
+        logger.warning("no minimum is connected to A by transition states; the rate table is empty")
     write_rates_table(rows, output)
     logger.info("wrote %d rows of rates to %s", len(rows), output)
 
 
-def _connected_to(database: StationaryPointDatabase, a: list[int]) -> list[int]:
-    """Return the minima outside ``a`` in the same connected component as ``a[0]``."""
+def _lowest_connected(database: StationaryPointDatabase, a: list[int], count: int) -> list[int]:
+    """Return up to ``count`` minima outside ``a`` connected to ``a[0]``, lowest energy first."""
     _, labels = connected_components(database)
-    component = labels[a[0]]
     members = set(a)
-    return [int(j) for j in np.flatnonzero(labels == component) if j not in members]
+    candidates = [int(j) for j in np.flatnonzero(labels == labels[a[0]]) if j not in members]
+    candidates.sort(key=lambda j: (database.minima.energies[j], j))
+    return candidates[:count]

@@ -8,9 +8,10 @@ pair gets a double-ended search (nudged elastic band, then hybrid
 eigenvector-following); a transition state found is stored with the two
 minima that steepest descent from it reaches, which may be new minima.
 
-The database, the attempt counts and the pairs still to try are saved as a
-checkpoint every ``checkpoint_every`` searches, so a killed run resumes with
-the next untried pair.
+Pairs are searched in batches of ``batch_size`` whose elastic bands relax
+together. The database, the attempt counts and the pairs still to try are
+saved as a checkpoint after every batch, so a killed run resumes with the
+next untried batch.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from topograph.database.pairs import component_joining_pairs, connected_componen
 from topograph.database.store import StationaryPointDatabase
 from topograph.landscape.checkpoint import checkpoint_path, fingerprint
 from topograph.potentials.registry import build_potential
-from topograph.search.transition_state import find_transition_state
+from topograph.search.transition_state import find_transition_states
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +77,18 @@ def connect_landscape(
             if not state["pending"]:
                 break
         while state["pending"]:
-            i, j = state["pending"][0]
-            _search_pair(potential, database, i, j, settings)
-            state["attempts"][(i, j)] = state["attempts"].get((i, j), 0) + 1
-            state["pending"].pop(0)
-            state["searches"] += 1
-            if state["searches"] % settings["checkpoint_every"] == 0:
-                _save_connect_checkpoint(checkpoint_path(output), database, state, key)
-                logger.info(
-                    "%d searches: %d minima, %d transition states, %.1f s",
-                    state["searches"], database.n_minima, database.n_transition_states,
-                    time.perf_counter() - started,
-                )  # fmt: skip
+            batch = state["pending"][: settings["batch_size"]]
+            _search_pairs(potential, database, batch, settings)
+            for pair in batch:
+                state["attempts"][pair] = state["attempts"].get(pair, 0) + 1
+            del state["pending"][: len(batch)]
+            state["searches"] += len(batch)
+            _save_connect_checkpoint(checkpoint_path(output), database, state, key)
+            logger.info(
+                "%d searches: %d minima, %d transition states, %.1f s",
+                state["searches"], database.n_minima, database.n_transition_states,
+                time.perf_counter() - started,
+            )  # fmt: skip
         state["pending"] = None
         state["round"] += 1
 
@@ -116,38 +117,50 @@ def _round_pairs(database, settings, attempts):
     return [tuple(int(index) for index in pair) for pair in pairs]
 
 
-def _search_pair(potential, database, i, j, settings) -> bool:
-    """Run one double-ended search and store what it finds; return whether a transition state was found."""
+def _search_pairs(potential, database, pairs, settings) -> int:
+    """Run the double-ended searches of a batch of pairs and store what they find.
+
+    Returns the number of new transition states.
+    """
     minima = database.minima
-    result = find_transition_state(
-        potential, minima.coordinates[i], minima.coordinates[j], n_images=settings["neb_images"]
+    starts = np.array([minima.coordinates[i] for i, _ in pairs])
+    ends = np.array([minima.coordinates[j] for _, j in pairs])
+    results = find_transition_states(
+        potential,
+        starts,
+        ends,
+        n_images=settings["neb_images"],
+        neb_options={"max_iterations": settings["neb_iterations"]},
     )
-    if result is None:
-        logger.debug("no transition state between minima %d and %d", i, j)
-        return False
-    ends = []
-    for minimum in (result.minimum1, result.minimum2):
-        index, is_new = database.add_minimum(
-            minimum.energy,
-            minimum.coordinates,
-            log_product=minimum.log_product,
-            on_bounds=bool(np.any(minimum.on_bounds)),
+    found = 0
+    for (i, j), result in zip(pairs, results):
+        if result is None:
+            logger.debug("no transition state between minima %d and %d", i, j)
+            continue
+        endpoints = []
+        for minimum in (result.minimum1, result.minimum2):
+            index, is_new = database.add_minimum(
+                minimum.energy,
+                minimum.coordinates,
+                log_product=minimum.log_product,
+                on_bounds=bool(np.any(minimum.on_bounds)),
+            )
+            if is_new:
+                logger.debug("new minimum %d at energy %.10g found from the pair (%d, %d)", index, minimum.energy, i, j)
+            endpoints.append(index)
+        if endpoints[0] == endpoints[1]:
+            logger.debug("the transition state between %d and %d leads to one stored minimum; not stored", i, j)
+            continue
+        _, is_new = database.add_transition_state(
+            result.energy,
+            result.coordinates,
+            endpoints[0],
+            endpoints[1],
+            log_product=result.log_product,
+            negative_eigenvalue=result.negative_eigenvalue,
         )
-        if is_new:
-            logger.debug("new minimum %d at energy %.10g found from the pair (%d, %d)", index, minimum.energy, i, j)
-        ends.append(index)
-    if ends[0] == ends[1]:
-        logger.debug("the transition state between %d and %d leads to one stored minimum; not stored", i, j)
-        return False
-    database.add_transition_state(
-        result.energy,
-        result.coordinates,
-        ends[0],
-        ends[1],
-        log_product=result.log_product,
-        negative_eigenvalue=result.negative_eigenvalue,
-    )
-    return True
+        found += is_new
+    return found
 
 
 def _file_digest(path) -> str:

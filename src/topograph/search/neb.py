@@ -90,68 +90,79 @@ def interpolate_band(start: np.ndarray, end: np.ndarray, n_images: int) -> np.nd
 
 
 def band_tangents(images: np.ndarray, energies: np.ndarray) -> np.ndarray:
-    """Return the improved unit tangents ``(n_images, d)`` of the interior images."""
-    forward = images[2:] - images[1:-1]
-    backward = images[1:-1] - images[:-2]
-    higher = energies[2:] - energies[1:-1]
-    lower = energies[:-2] - energies[1:-1]
+    """Return the improved unit tangents of the interior images.
+
+    ``images`` has shape ``(..., n_images + 2, d)`` and ``energies``
+    ``(..., n_images + 2)``, end points included; leading axes index bands.
+    The result has shape ``(..., n_images, d)``.
+    """
+    forward = images[..., 2:, :] - images[..., 1:-1, :]
+    backward = images[..., 1:-1, :] - images[..., :-2, :]
+    higher = energies[..., 2:] - energies[..., 1:-1]
+    lower = energies[..., :-2] - energies[..., 1:-1]
 
     uphill_forward = (higher > 0) & (lower < 0)
     uphill_backward = (higher < 0) & (lower > 0)
     largest = np.maximum(np.abs(higher), np.abs(lower))
     smallest = np.minimum(np.abs(higher), np.abs(lower))
-    next_is_higher = energies[2:] > energies[:-2]
+    next_is_higher = energies[..., 2:] > energies[..., :-2]
     weight_forward = np.where(next_is_higher, largest, smallest)
     weight_backward = np.where(next_is_higher, smallest, largest)
-    tangents = weight_forward[:, None] * forward + weight_backward[:, None] * backward
+    tangents = weight_forward[..., None] * forward + weight_backward[..., None] * backward
     tangents[uphill_forward] = forward[uphill_forward]
     tangents[uphill_backward] = backward[uphill_backward]
 
-    norms = np.linalg.norm(tangents, axis=1)
+    norms = np.linalg.norm(tangents, axis=-1)
     flat = norms <= 0
     if flat.any():
         # Equal energies everywhere around: use the chord through both neighbours.
-        chords = images[2:] - images[:-2]
+        chords = images[..., 2:, :] - images[..., :-2, :]
         tangents[flat] = chords[flat]
-        norms[flat] = np.linalg.norm(chords[flat], axis=1)
-    return tangents / np.maximum(norms, np.finfo(float).tiny)[:, None]
+        norms[flat] = np.linalg.norm(chords[flat], axis=-1)
+    return tangents / np.maximum(norms, np.finfo(float).tiny)[..., None]
 
 
 def band_forces(
     images: np.ndarray,
     energies: np.ndarray,
     gradients: np.ndarray,
-    spring_constant: float,
-    climbing_image: int | None = None,
+    spring_constant: float | np.ndarray,
+    climbing_image: int | np.ndarray | None = None,
     doubly_nudged: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the band forces and unit tangents of the interior images.
 
-    Both arrays have shape ``(n_images, d)``.
-
-    ``images`` and ``energies`` include the end points and ``gradients`` is
-    for the interior images only. ``climbing_image`` is a row of ``images``.
+    ``images`` ``(..., n_images + 2, d)`` and ``energies`` include the end
+    points and ``gradients`` ``(..., n_images, d)`` is for the interior
+    images only; leading axes index bands. ``spring_constant`` is a scalar or
+    one value per band. ``climbing_image`` is a row of ``images``, or for
+    several bands an integer array with -1 where no image climbs. Both
+    results have the shape of ``gradients``.
     """
     tangents = band_tangents(images, energies)
-    along = np.einsum("ij,ij->i", gradients, tangents)
-    perpendicular_gradient = gradients - along[:, None] * tangents
+    along = np.einsum("...j,...j->...", gradients, tangents)
+    perpendicular_gradient = gradients - along[..., None] * tangents
+    spring_constant = np.asarray(spring_constant, dtype=np.float64)[..., None, None]
 
-    forward = images[2:] - images[1:-1]
-    backward = images[1:-1] - images[:-2]
-    spacing = np.linalg.norm(forward, axis=1) - np.linalg.norm(backward, axis=1)
-    forces = -perpendicular_gradient + spring_constant * spacing[:, None] * tangents
+    forward = images[..., 2:, :] - images[..., 1:-1, :]
+    backward = images[..., 1:-1, :] - images[..., :-2, :]
+    spacing = np.linalg.norm(forward, axis=-1) - np.linalg.norm(backward, axis=-1)
+    forces = -perpendicular_gradient + spring_constant * spacing[..., None] * tangents
 
     if doubly_nudged:
         spring = spring_constant * (forward - backward)
-        spring -= np.einsum("ij,ij->i", spring, tangents)[:, None] * tangents
-        norms = np.linalg.norm(perpendicular_gradient, axis=1)
-        unit = perpendicular_gradient / np.maximum(norms, np.finfo(float).tiny)[:, None]
-        spring -= np.einsum("ij,ij->i", spring, unit)[:, None] * unit
+        spring -= np.einsum("...j,...j->...", spring, tangents)[..., None] * tangents
+        norms = np.linalg.norm(perpendicular_gradient, axis=-1)
+        unit = perpendicular_gradient / np.maximum(norms, np.finfo(float).tiny)[..., None]
+        spring -= np.einsum("...j,...j->...", spring, unit)[..., None] * unit
         forces += spring
 
     if climbing_image is not None:
-        row = climbing_image - 1
-        forces[row] = -gradients[row] + 2.0 * along[row] * tangents[row]
+        climbing = np.asarray(climbing_image).reshape(forces.shape[:-2] + (1,))
+        rows = np.arange(forces.shape[-2])
+        climbs = (rows == climbing - 1)[..., None]
+        inverted = -gradients + 2.0 * along[..., None] * tangents
+        forces = np.where(climbs, inverted, forces)
     return forces, tangents
 
 
@@ -228,126 +239,219 @@ def nudged_elastic_band(
     -------
     NebResult
     """
-    start = np.asarray(start, dtype=np.float64).reshape(-1)
-    end = np.asarray(end, dtype=np.float64).reshape(-1)
-    for name, point in (("start", start), ("end", end)):
-        if point.shape[0] != potential.dimension:
+    start = np.asarray(start, dtype=np.float64).reshape(1, -1)
+    end = np.asarray(end, dtype=np.float64).reshape(1, -1)
+    if images is not None:
+        images = np.asarray(images, dtype=np.float64)[None]
+    return nudged_elastic_bands(
+        potential,
+        start,
+        end,
+        n_images=n_images,
+        spring_constant=spring_constant,
+        climbing=climbing,
+        doubly_nudged=doubly_nudged,
+        force_tolerance=force_tolerance,
+        max_iterations=max_iterations,
+        max_move=max_move,
+        bounded=bounded,
+        images=images,
+    )[0]
+
+
+def nudged_elastic_bands(
+    potential: Potential,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    n_images: int = 10,
+    spring_constant: float | None = None,
+    climbing: bool = True,
+    doubly_nudged: bool = True,
+    force_tolerance: float | None = None,
+    max_iterations: int = 1000,
+    max_move: float | None = None,
+    bounded: bool = True,
+    images: np.ndarray | None = None,
+) -> list[NebResult]:
+    """Relax one band per row of ``starts`` and ``ends``, all together.
+
+    Every band follows exactly the steps :func:`nudged_elastic_band` takes
+    for it alone, with its own spring constant, tolerance, FIRE time step
+    and climbing image; the bands share only the potential calls, one per
+    iteration for the interior images of every band still moving. Parameters
+    are those of :func:`nudged_elastic_band`, with ``starts`` and ``ends`` of
+    shape ``(n_bands, d)`` and ``images`` of shape
+    ``(n_bands, n_images + 2, d)``.
+    """
+    starts = np.array(starts, dtype=np.float64, ndmin=2)
+    ends = np.array(ends, dtype=np.float64, ndmin=2)
+    d = potential.dimension
+    for name, points in (("start", starts), ("end", ends)):
+        if points.ndim != 2 or points.shape[1] != d:
             raise ValueError(
-                f"{name} has {point.shape[0]} coordinates but the potential has "
-                f"dimension {potential.dimension}"
+                f"{name} has {points.shape[-1]} coordinates but the potential has "
+                f"dimension {d}"
             )
+    if starts.shape != ends.shape:
+        raise ValueError(f"starts {starts.shape} and ends {ends.shape} must have the same shape")
     if int(n_images) < 1:
         raise ValueError(f"n_images must be at least 1, got {n_images!r}")
+    n_images = int(n_images)
+    n_bands = starts.shape[0]
+    if n_bands == 0:
+        return []
     if images is None:
-        band = interpolate_band(start, end, int(n_images))
+        bands = np.stack([interpolate_band(a, b, n_images) for a, b in zip(starts, ends)])
     else:
-        band = np.array(images, dtype=np.float64)
-        if band.shape != (int(n_images) + 2, potential.dimension):
+        bands = np.array(images, dtype=np.float64)
+        if bands.shape != (n_bands, n_images + 2, d):
             raise ValueError(
-                f"images must have shape ({int(n_images) + 2}, "
-                f"{potential.dimension}), got {band.shape}"
+                f"images must have shape ({n_images + 2}, {d}) per band, got {bands.shape}"
             )
-        band[0] = start
-        band[-1] = end
-    length = float(np.linalg.norm(np.diff(band, axis=0), axis=1).sum())
-    if length <= 0:
+        bands[:, 0] = starts
+        bands[:, -1] = ends
+    lengths = np.linalg.norm(np.diff(bands, axis=1), axis=2).sum(axis=1)
+    if np.any(lengths <= 0):
         raise ValueError("start and end coincide; an elastic band needs two points")
     lower, upper = box_bounds(potential, bounded)
     if lower is not None:
-        band = np.clip(band, lower, upper)
+        bands = np.clip(bands, lower, upper)
 
-    energies = np.empty(band.shape[0])
-    end_energies, _ = potential.energies_gradients(band[[0, -1]])
-    energies[[0, -1]] = end_energies
-    interior_energies, gradients = potential.energies_gradients(band[1:-1])
-    energies[1:-1] = interior_energies
-    scale = _force_scale(energies, gradients, length)
-    if spring_constant is None:
-        spring_constant = scale / length
-    if force_tolerance is None:
-        force_tolerance = 1e-3 * scale
-    if max_move is None:
-        max_move = 0.2 * length / (n_images + 1)
+    energies = np.empty(bands.shape[:2])
+    end_energies, _ = potential.energies_gradients(bands[:, [0, -1]].reshape(-1, d))
+    energies[:, [0, -1]] = end_energies.reshape(n_bands, 2)
+    interior_energies, gradients = potential.energies_gradients(
+        bands[:, 1:-1].reshape(-1, d)
+    )
+    energies[:, 1:-1] = interior_energies.reshape(n_bands, n_images)
+    gradients = gradients.reshape(n_bands, n_images, d)
 
-    climbing_image = None
-    climb_pending = bool(climbing)
-    velocities = np.zeros_like(band[1:-1])
-    time_step = 0.1 * np.sqrt(max_move / scale)
-    max_time_step = 10.0 * time_step
-    mixing = FIRE_MIXING_START
-    steps_downhill = 0
-    max_force = np.inf
-    converged = False
-    iteration = 0
+    scales = np.array(
+        [_force_scale(energies[b], gradients[b], lengths[b]) for b in range(n_bands)]
+    )
+    springs = scales / lengths if spring_constant is None else np.full(n_bands, float(spring_constant))
+    tolerances = 1e-3 * scales if force_tolerance is None else np.full(n_bands, float(force_tolerance))
+    max_moves = 0.2 * lengths / (n_images + 1) if max_move is None else np.full(n_bands, float(max_move))
+
+    climbing_images = np.full(n_bands, -1)
+    climb_pending = np.full(n_bands, bool(climbing))
+    velocities = np.zeros_like(bands[:, 1:-1])
+    time_steps = 0.1 * np.sqrt(max_moves / scales)
+    max_time_steps = 10.0 * time_steps
+    mixing = np.full(n_bands, FIRE_MIXING_START)
+    steps_downhill = np.zeros(n_bands, dtype=np.int64)
+    converged = np.zeros(n_bands, dtype=bool)
+    iterations = np.full(n_bands, int(max_iterations))
+    active = np.ones(n_bands, dtype=bool)
+
     for iteration in range(1, int(max_iterations) + 1):
-        forces, tangents = band_forces(
-            band, energies, gradients, spring_constant, climbing_image, doubly_nudged
-        )
-        forces = _inward_forces(band[1:-1], forces, lower, upper)
-        max_force = float(np.linalg.norm(forces, axis=1).max())
-        if climb_pending and (
-            max_force < 10.0 * force_tolerance or iteration > max_iterations // 4
-        ):
-            climb_pending = False
-            highest = 1 + int(np.argmax(energies[1:-1]))
-            if energies[highest] > max(energies[highest - 1], energies[highest + 1]):
-                climbing_image = highest
-                logger.debug("image %d climbs from iteration %d", highest, iteration)
-                continue
-            logger.debug("the band has no interior maximum, so no image climbs")
-        if max_force <= force_tolerance and not climb_pending:
-            converged = True
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
             break
+        forces, _ = band_forces(
+            bands[rows], energies[rows], gradients[rows], springs[rows],
+            climbing_images[rows], doubly_nudged,
+        )  # fmt: skip
+        forces = _inward_forces(bands[rows, 1:-1], forces, lower, upper)
+        max_forces = np.linalg.norm(forces, axis=2).max(axis=1)
 
-        power = float(np.sum(forces * velocities))
-        if power > 0:
-            velocity_norm = np.linalg.norm(velocities)
-            force_norm = np.linalg.norm(forces)
-            velocities = (1.0 - mixing) * velocities + (
-                mixing * velocity_norm / force_norm
-            ) * forces
-            steps_downhill += 1
-            if steps_downhill > FIRE_DELAY_STEPS:
-                time_step = min(time_step * FIRE_TIME_STEP_INCREASE, max_time_step)
-                mixing *= FIRE_MIXING_DECREASE
-        else:
-            velocities[:] = 0.0
-            time_step *= FIRE_TIME_STEP_DECREASE
-            mixing = FIRE_MIXING_START
-            steps_downhill = 0
+        # A band whose climbing image is switched on recomputes its forces
+        # before it moves, as a band relaxed alone would.
+        deciding = climb_pending[rows] & (
+            (max_forces < 10.0 * tolerances[rows]) | (iteration > max_iterations // 4)
+        )
+        switched = np.zeros(rows.size, dtype=bool)
+        for position in np.flatnonzero(deciding):
+            band = rows[position]
+            climb_pending[band] = False
+            highest = 1 + int(np.argmax(energies[band, 1:-1]))
+            if energies[band, highest] > max(energies[band, highest - 1], energies[band, highest + 1]):
+                climbing_images[band] = highest
+                switched[position] = True
+                logger.debug("band %d: image %d climbs from iteration %d", band, highest, iteration)
+            else:
+                logger.debug("band %d has no interior maximum, so no image climbs", band)
 
-        velocities += time_step * forces
-        moves = time_step * velocities
-        move_norms = np.linalg.norm(moves, axis=1)
-        too_far = move_norms > max_move
-        moves[too_far] *= (max_move / move_norms[too_far])[:, None]
-        band[1:-1] += moves
+        done = ~switched & (max_forces <= tolerances[rows]) & ~climb_pending[rows]
+        converged[rows[done]] = True
+        iterations[rows[done]] = iteration
+        active[rows[done]] = False
+        moving = ~switched & ~done
+        rows, forces = rows[moving], forces[moving]
+        if rows.size == 0:
+            continue
+
+        _fire_update(
+            rows, forces, velocities, time_steps, max_time_steps, mixing, steps_downhill
+        )
+        velocities[rows] += time_steps[rows, None, None] * forces
+        moves = time_steps[rows, None, None] * velocities[rows]
+        move_norms = np.linalg.norm(moves, axis=2)
+        limits = max_moves[rows, None]
+        factors = np.where(move_norms > limits, limits / np.maximum(move_norms, np.finfo(float).tiny), 1.0)
+        bands[rows, 1:-1] += moves * factors[..., None]
         if lower is not None:
-            np.clip(band, lower, upper, out=band)
-        interior_energies, gradients = potential.energies_gradients(band[1:-1])
-        energies[1:-1] = interior_energies
-        if not (np.isfinite(interior_energies).all() and np.isfinite(gradients).all()):
+            bands[rows] = np.clip(bands[rows], lower, upper)
+
+        new_energies, new_gradients = potential.energies_gradients(
+            bands[rows, 1:-1].reshape(-1, d)
+        )
+        energies[rows, 1:-1] = new_energies.reshape(rows.size, n_images)
+        gradients[rows] = new_gradients.reshape(rows.size, n_images, d)
+        finite = np.isfinite(energies[rows]).all(axis=1) & np.isfinite(gradients[rows]).all(axis=(1, 2))
+        for band in rows[~finite]:
             logger.warning(
-                "elastic band stopped at iteration %d: an image has a non-finite "
+                "elastic band %d stopped at iteration %d: an image has a non-finite "
                 "energy or gradient",
+                band,
                 iteration,
             )
-            break
-    else:
-        forces, tangents = band_forces(
-            band, energies, gradients, spring_constant, climbing_image, doubly_nudged
-        )
-        forces = _inward_forces(band[1:-1], forces, lower, upper)
-        max_force = float(np.linalg.norm(forces, axis=1).max())
+        iterations[rows[~finite]] = iteration
+        active[rows[~finite]] = False
 
-    all_tangents = np.zeros_like(band)
-    all_tangents[1:-1] = tangents
-    return NebResult(
-        images=band,
-        energies=energies.copy(),
-        tangents=all_tangents,
-        climbing_image=climbing_image,
-        max_force=max_force,
-        converged=converged,
-        iterations=iteration,
+    forces, tangents = band_forces(bands, energies, gradients, springs, climbing_images, doubly_nudged)
+    forces = _inward_forces(bands[:, 1:-1], forces, lower, upper)
+    max_forces = np.linalg.norm(forces, axis=2).max(axis=1)
+
+    results = []
+    for band in range(n_bands):
+        all_tangents = np.zeros_like(bands[band])
+        all_tangents[1:-1] = tangents[band]
+        results.append(
+            NebResult(
+                images=bands[band].copy(),
+                energies=energies[band].copy(),
+                tangents=all_tangents,
+                climbing_image=None if climbing_images[band] < 0 else int(climbing_images[band]),
+                max_force=float(max_forces[band]),
+                converged=bool(converged[band]),
+                iterations=int(iterations[band]),
+            )
+        )
+    return results
+
+
+def _fire_update(rows, forces, velocities, time_steps, max_time_steps, mixing, steps_downhill):
+    """Apply one FIRE velocity update to the bands in ``rows``, in place."""
+    current = velocities[rows]
+    power = np.einsum("bij,bij->b", forces, current)
+    downhill = power > 0
+
+    velocity_norms = np.linalg.norm(current.reshape(rows.size, -1), axis=1)
+    force_norms = np.linalg.norm(forces.reshape(rows.size, -1), axis=1)
+    weights = mixing[rows] * velocity_norms / np.maximum(force_norms, np.finfo(float).tiny)
+    mixed = (1.0 - mixing[rows])[:, None, None] * current + weights[:, None, None] * forces
+    velocities[rows] = np.where(downhill[:, None, None], mixed, 0.0)
+
+    uphill_rows = rows[~downhill]
+    time_steps[uphill_rows] *= FIRE_TIME_STEP_DECREASE
+    mixing[uphill_rows] = FIRE_MIXING_START
+    steps_downhill[uphill_rows] = 0
+
+    downhill_rows = rows[downhill]
+    steps_downhill[downhill_rows] += 1
+    accelerating = downhill_rows[steps_downhill[downhill_rows] > FIRE_DELAY_STEPS]
+    time_steps[accelerating] = np.minimum(
+        time_steps[accelerating] * FIRE_TIME_STEP_INCREASE, max_time_steps[accelerating]
     )
+    mixing[accelerating] *= FIRE_MIXING_DECREASE

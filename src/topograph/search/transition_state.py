@@ -33,7 +33,7 @@ from topograph.search.eigenvector_following import (
     hybrid_eigenvector_following,
     lowest_eigenpairs,
 )
-from topograph.search.neb import nudged_elastic_band
+from topograph.search.neb import nudged_elastic_bands
 
 logger = logging.getLogger(__name__)
 
@@ -360,30 +360,77 @@ def find_transition_state(
         ``None`` when the band has no interior maximum or a check fails; the
         reason is logged at INFO level.
     """
-    minimum_a = np.asarray(minimum_a, dtype=np.float64).reshape(-1)
-    minimum_b = np.asarray(minimum_b, dtype=np.float64).reshape(-1)
-    options = {"n_images": n_images, "bounded": bounded}
-    options.update(neb_options or {})
-    band = nudged_elastic_band(potential, minimum_a, minimum_b, **options)
-    image = band.climbing_image or band.highest_image
-    if band.energies[image] <= max(band.energies[0], band.energies[-1]):
-        logger.info(
-            "transition-state search failed: the band between the minima at energies "
-            "%.8g and %.8g has no interior maximum",
-            band.energies[0],
-            band.energies[-1],
-        )
-        return None
-    return connect_transition_state(
+    minimum_a = np.asarray(minimum_a, dtype=np.float64).reshape(1, -1)
+    minimum_b = np.asarray(minimum_b, dtype=np.float64).reshape(1, -1)
+    return find_transition_states(
         potential,
-        band.images[image],
-        eigenvector_guess=band.tangents[image],
-        reference=minimum_a,
+        minimum_a,
+        minimum_b,
+        n_images=n_images,
         gradient_tolerance=gradient_tolerance,
         zero_tolerance=zero_tolerance,
         distance_tolerance=distance_tolerance,
         descent_step=descent_step,
         descent_max_step=descent_max_step,
+        neb_options=neb_options,
         hef_options=hef_options,
         bounded=bounded,
-    )
+    )[0]
+
+
+def find_transition_states(
+    potential: Potential,
+    minima_a: np.ndarray,
+    minima_b: np.ndarray,
+    n_images: int = 10,
+    gradient_tolerance: float = 1e-6,
+    zero_tolerance: float = 1e-6,
+    distance_tolerance: float = 1e-3,
+    descent_step: float = 1e-2,
+    descent_max_step: float | None = 0.1,
+    neb_options: dict | None = None,
+    hef_options: dict | None = None,
+    bounded: bool = True,
+) -> list[TransitionStateResult | None]:
+    """Run :func:`find_transition_state` for every row pair of ``minima_a`` and ``minima_b``.
+
+    The elastic bands of all pairs relax together (:func:`nudged_elastic_bands`
+    evaluates every band's images in one potential call per iteration), which
+    is where a single search spends most of its time; eigenvector-following
+    and the descents then run pair by pair. Each result is what
+    :func:`find_transition_state` returns for that pair alone.
+    """
+    minima_a = np.array(minima_a, dtype=np.float64, ndmin=2)
+    minima_b = np.array(minima_b, dtype=np.float64, ndmin=2)
+    options = {"n_images": n_images, "bounded": bounded}
+    options.update(neb_options or {})
+    bands = nudged_elastic_bands(potential, minima_a, minima_b, **options)
+
+    results = []
+    for band, minimum_a in zip(bands, minima_a):
+        image = band.climbing_image or band.highest_image
+        if band.energies[image] <= max(band.energies[0], band.energies[-1]):
+            logger.info(
+                "transition-state search failed: the band between the minima at "
+                "energies %.8g and %.8g has no interior maximum",
+                band.energies[0],
+                band.energies[-1],
+            )
+            results.append(None)
+            continue
+        results.append(
+            connect_transition_state(
+                potential,
+                band.images[image],
+                eigenvector_guess=band.tangents[image],
+                reference=minimum_a,
+                gradient_tolerance=gradient_tolerance,
+                zero_tolerance=zero_tolerance,
+                distance_tolerance=distance_tolerance,
+                descent_step=descent_step,
+                descent_max_step=descent_max_step,
+                hef_options=hef_options,
+                bounded=bounded,
+            )
+        )
+    return results

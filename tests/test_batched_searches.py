@@ -1,0 +1,49 @@
+"""Batched elastic bands and transition-state searches against one-at-a-time runs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from topograph.optimize.lbfgs import minimize_batch
+from topograph.potentials.muller_brown import MullerBrown
+from topograph.potentials.rbf_interpolant import RBFInterpolant
+from topograph.search.neb import nudged_elastic_band, nudged_elastic_bands
+from topograph.search.transition_state import find_transition_state, find_transition_states
+
+MULLER_BROWN_MINIMA = np.array([[-0.55822363, 1.44172584], [0.6234994, 0.02803776], [-0.05001082, 0.46669411]])
+
+
+def test_batched_bands_match_single_bands():
+    potential = MullerBrown()
+    starts = MULLER_BROWN_MINIMA[[0, 0, 1]]
+    ends = MULLER_BROWN_MINIMA[[1, 2, 2]]
+    batched = nudged_elastic_bands(potential, starts, ends, n_images=8, max_iterations=400)
+    for start, end, band in zip(starts, ends, batched):
+        single = nudged_elastic_band(potential, start, end, n_images=8, max_iterations=400)
+        np.testing.assert_allclose(band.images, single.images, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(band.energies, single.energies, rtol=0, atol=1e-9)
+        assert band.climbing_image == single.climbing_image
+        assert band.iterations == single.iterations
+        assert band.converged == single.converged
+
+
+def test_batched_searches_match_single_searches():
+    rng = np.random.default_rng(3)
+    points = rng.uniform(0, 1, size=(60, 3))
+    values = np.sin(6 * points[:, 0]) * np.cos(5 * points[:, 1]) + points[:, 2] ** 2
+    potential = RBFInterpolant(points, values, smoothing=1e-4, bounds=(0.0, 1.0))
+    quenched = minimize_batch(potential, rng.uniform(0, 1, size=(40, 3))).coordinates
+    distinct = quenched[np.unique(np.round(quenched, 4), axis=0, return_index=True)[1]]
+    assert len(distinct) >= 4
+    starts, ends = distinct[:-1][:8], distinct[1:][:8]
+
+    batched = find_transition_states(potential, starts, ends, n_images=6)
+    single = [find_transition_state(potential, a, b, n_images=6) for a, b in zip(starts, ends)]
+    assert [result is None for result in batched] == [result is None for result in single]
+    assert any(result is not None for result in batched)
+    for first, second in zip(batched, single):
+        if first is None:
+            continue
+        assert abs(first.energy - second.energy) < 1e-10
+        np.testing.assert_allclose(first.coordinates, second.coordinates, atol=1e-8)
+        np.testing.assert_allclose(first.minimum1.coordinates, second.minimum1.coordinates, atol=1e-8)

@@ -21,8 +21,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" -q
 
+# Exit status 5 means no test is marked slow, which is not a failure.
 test-slow: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m slow -q
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m slow -q || test $$? -eq 5
+
+# Side-by-side timings against other tools; see benchmarks/README.md.
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/topsearch_comparison.py
+	$(BIN)/python benchmarks/ngt_scaling.py
 
 dry-run: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --dry-run

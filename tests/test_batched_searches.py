@@ -47,3 +47,21 @@ def test_batched_searches_match_single_searches():
         assert abs(first.energy - second.energy) < 1e-10
         np.testing.assert_allclose(first.coordinates, second.coordinates, atol=1e-8)
         np.testing.assert_allclose(first.minimum1.coordinates, second.minimum1.coordinates, atol=1e-8)
+
+
+def test_lanczos_failure_falls_back_to_dense(monkeypatch):
+    import scipy.sparse.linalg
+
+    from topograph.potentials.lennard_jones import LennardJonesCluster
+    from topograph.search.eigenvector_following import lowest_eigenpairs
+
+    def never_converges(*arguments, **options):
+        raise scipy.sparse.linalg.ArpackNoConvergence("no convergence", np.zeros(0), np.zeros((0, 0)))
+
+    potential = LennardJonesCluster(7)
+    x = np.random.default_rng(1).normal(scale=0.8, size=21)
+    expected = np.linalg.eigvalsh(potential.hessian(x))[:2]
+    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", never_converges)
+    values, vectors = lowest_eigenpairs(potential, x, count=2, dense_dimension=4)
+    np.testing.assert_allclose(values, expected, rtol=1e-10, atol=1e-10)
+    assert vectors.shape == (21, 2)

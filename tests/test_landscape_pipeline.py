@@ -8,8 +8,13 @@ import subprocess
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+import topograph.landscape.checkpoint as checkpoint_module
+import topograph.landscape.explore as explore_module
 
 from conftest import MULLER_BROWN_MINIMA, MULLER_BROWN_SADDLES, muller_brown_spec, run_topograph
 from topograph.database.store import StationaryPointDatabase
@@ -114,3 +119,62 @@ def test_shard_index_out_of_range(tmp_path, write_spec):
     )
     assert completed.returncode == 2
     assert "shard index 4 is out of range for 2 shards" in completed.stderr
+
+
+def test_changed_data_discards_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0, 1, size=(40, 2))
+    table = np.column_stack([points, np.sin(5 * points[:, 0]) + points[:, 1] ** 2])
+    np.savetxt("data.csv", table, delimiter=",", header="x,y,response", comments="")
+    spec = validate_spec(
+        {
+            "potential": {"potential": "rbf_interpolant", "parameters": {"data": "data.csv", "bounds": "data"}},
+            "explore": {"starts": "data", "steps": 4, "temperature": 0.5, "step_size": 0.1, "checkpoint_every": 2},
+        }
+    )
+    explore_shard(spec, 0, 1, "first.npz")
+
+    # Kill a run on the old data after its first checkpoint, then change the data.
+    original_save = checkpoint_module.save_checkpoint
+
+    def save_then_stop(*arguments):
+        original_save(*arguments)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(explore_module, "save_checkpoint", save_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        explore_shard(spec, 0, 1, "second.npz")
+    monkeypatch.setattr(explore_module, "save_checkpoint", original_save)
+    assert Path("second.npz.checkpoint.npz").exists()
+
+    table[:, -1] *= 2.0
+    np.savetxt("data.csv", table, delimiter=",", header="x,y,response", comments="")
+    second = explore_shard(spec, 0, 1, "second.npz")
+    fresh = explore_shard(spec, 0, 1, "fresh.npz")
+    first = StationaryPointDatabase.load("first.npz")
+    np.testing.assert_array_equal(second.minima.energies, fresh.minima.energies)
+    np.testing.assert_allclose(np.sort(second.minima.energies), 2 * np.sort(first.minima.energies), rtol=1e-6)
+
+
+def test_checkpoint_fingerprint_covers_data(tmp_path):
+    from topograph.landscape.checkpoint import potential_identity
+
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n0,1\n1,2\n")
+    spec = {"potential": "rbf_interpolant", "parameters": {"data": str(data)}}
+    before = potential_identity(spec)
+    data.write_text("x,y\n0,1\n1,3\n")
+    after = potential_identity(spec)
+    assert before["spec"] == after["spec"]
+    assert before["data_digest"] != after["data_digest"]
+
+
+def test_rates_minimum_out_of_range(tmp_path, write_spec):
+    database = StationaryPointDatabase(1)
+    database.add_minimum(-1.0, [0.0], log_product=1.0)
+    database.save(tmp_path / "db.npz")
+    completed = run_topograph("landscape", "rates", tmp_path / "db.npz", "--a", "7", "--output", tmp_path / "r.csv",
+                              check=False)  # fmt: skip
+    assert completed.returncode == 2
+    assert "--a names minima [7]" in completed.stderr

@@ -45,8 +45,19 @@ def test_out_of_range_value_named():
 
 
 def test_missing_potential_rejected():
-    with pytest.raises(ValueError, match="'potential' is a required property"):
+    with pytest.raises(ValueError, match="missing key 'potential' in \\(top level\\)"):
         validate_spec({"explore": {}})
+
+
+def test_non_finite_value_rejected():
+    with pytest.raises(ValueError, match="invalid value inf for explore.step_size"):
+        validate_spec({**MINIMAL, "explore": {"step_size": float("inf")}})
+
+
+def test_potential_parameter_typo_rejected():
+    spec = {"potential": {"potential": "lennard_jones", "parameters": {"natoms": 13}}}
+    with pytest.raises(ValueError, match="did you mean 'n_atoms'"):
+        validate_spec(spec)
 
 
 def test_load_missing_file(tmp_path):

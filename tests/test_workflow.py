@@ -64,6 +64,15 @@ def test_muller_brown_workflow_outputs(workflow_copy):
     assert rerun.returncode == 0
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
 
+    # A new analysis setting redraws the graph without exploring again.
+    spec["analysis"]["levels"] = 6
+    (workflow_copy / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    planned = snakemake(workflow_copy, "--dry-run")
+    assert planned.returncode == 0
+    assert "disconnectivity_graph" in planned.stdout
+    assert "explore_shard" not in planned.stdout
+    assert "connect_minima" not in planned.stdout
+
 
 CONFIGURATIONS = ["config/config.yaml"] + sorted(
     str(path.relative_to(REPOSITORY)) for path in (REPOSITORY / "config" / "paper").glob("*.yaml")

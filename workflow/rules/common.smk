@@ -31,6 +31,10 @@ def selected_landscapes():
     return selected
 
 
+def analysis_setting(wildcards, key):
+    return LANDSCAPES[wildcards.landscape]["analysis"][key]
+
+
 def landscape_dir(name):
     return f"{RESULTS}/landscapes/{name}"
 

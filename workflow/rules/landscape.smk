@@ -6,7 +6,13 @@ rule landscape_description:
     output:
         f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
     params:
-        spec=lambda wildcards: LANDSCAPES[wildcards.landscape],
+        # The analysis settings are left out so that changing them reruns
+        # only the analysis rules, which take them as options.
+        spec=lambda wildcards: {
+            section: settings
+            for section, settings in LANDSCAPES[wildcards.landscape].items()
+            if section != "analysis"
+        },
     log:
         f"{LOGS}/landscapes/{{landscape}}/description.log",
     message:
@@ -87,7 +93,6 @@ rule connect_minima:
 
 rule disconnectivity_graph:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
     output:
         report(
@@ -100,16 +105,17 @@ rule disconnectivity_graph:
         f"{LOGS}/landscapes/{{landscape}}/disconnectivity.log",
     message:
         "Drawing the disconnectivity graph of landscape {wildcards.landscape}"
+    params:
+        levels=lambda wildcards: analysis_setting(wildcards, "levels"),
     shell:
         "topograph landscape plot {input.database}"
-        " --spec {input.spec}"
+        " --levels {params.levels}"
         " --output {output}"
         " > {log} 2>&1"
 
 
 rule frustration:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
     output:
         f"{RESULTS}/landscapes/{{landscape}}/frustration.csv",
@@ -117,16 +123,17 @@ rule frustration:
         f"{LOGS}/landscapes/{{landscape}}/frustration.log",
     message:
         "Frustration contributions of landscape {wildcards.landscape}"
+    params:
+        length_scale=lambda wildcards: analysis_setting(wildcards, "length_scale"),
     shell:
         "topograph landscape frustration {input.database}"
-        " --spec {input.spec}"
+        " --length-scale {params.length_scale}"
         " --output {output}"
         " > {log} 2>&1"
 
 
 rule rates:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
     output:
         f"{RESULTS}/landscapes/{{landscape}}/rates.csv",
@@ -134,9 +141,13 @@ rule rates:
         f"{LOGS}/landscapes/{{landscape}}/rates.log",
     message:
         "Rates between the minima of landscape {wildcards.landscape}"
+    params:
+        temperatures=lambda wildcards: ",".join(
+            str(value) for value in analysis_setting(wildcards, "temperatures")
+        ),
     shell:
         "topograph landscape rates {input.database}"
-        " --spec {input.spec}"
+        " --temperatures {params.temperatures}"
         " --output {output}"
         " > {log} 2>&1"
 
@@ -171,8 +182,11 @@ rule landscape_summary:
         f"{LOGS}/landscapes/{{landscape}}/summary.log",
     message:
         "Summarising landscape {wildcards.landscape}"
+    params:
+        length_scale=lambda wildcards: analysis_setting(wildcards, "length_scale"),
     shell:
         "topograph landscape summary {input.database}"
         " --spec {input.spec}"
+        " --length-scale {params.length_scale}"
         " --output {output}"
         " > {log} 2>&1"

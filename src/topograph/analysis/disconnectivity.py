@@ -19,12 +19,14 @@ import dataclasses
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse import csgraph
 
+from topograph.database.atomic import atomic_write
 from topograph.database.store import StationaryPointDatabase
 
 logger = logging.getLogger(__name__)
@@ -385,7 +387,10 @@ def plot_disconnectivity(
         if colour_label:
             colour_bar.set_label(colour_label)
 
-    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, "wb") as handle:
+        figure.savefig(handle, format=path.suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight")
     logger.info(
         "Drew a disconnectivity graph of %d minima at %d levels to %s",
         n_leaves,

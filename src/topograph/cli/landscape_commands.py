@@ -91,8 +91,16 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
     summary = commands.add_parser("summary", help="counts, global minimum and connectivity as JSON")
     summary.add_argument("database", help="database (.npz)")
     summary.add_argument("--spec", help="landscape description, copied into the summary")
+    summary.add_argument("--length-scale", type=float, help="length scale of the frustration in the summary")
     summary.add_argument("--output", required=True, help="JSON file")
     summary.set_defaults(handler=_summary)
+
+
+def _positive(value, default, option):
+    value = default if value is None else value
+    if not value > 0:
+        raise ValueError(f"{option} must be a positive number, got {value}")
+    return value
 
 
 def _load_optional_spec(path):
@@ -108,7 +116,7 @@ def _explore(arguments):
     from topograph.landscape.spec import load_spec
 
     spec = load_spec(arguments.spec)
-    shards = arguments.shards or spec["explore"]["shards"]
+    shards = spec["explore"]["shards"] if arguments.shards is None else arguments.shards
     explore_shard(spec, arguments.shard, shards, arguments.output, restart=arguments.restart)
 
 
@@ -132,7 +140,9 @@ def _plot(arguments):
 
     spec = _load_optional_spec(arguments.spec)
     database = StationaryPointDatabase.load(arguments.database)
-    levels = arguments.levels or spec["analysis"]["levels"]
+    levels = spec["analysis"]["levels"] if arguments.levels is None else arguments.levels
+    if levels < 2:
+        raise ValueError(f"--levels must be at least 2, got {levels}")
     colour_by = arguments.colour_by
     if colour_by is not None and colour_by not in database.minima.properties:
         known = ", ".join(sorted(database.minima.properties)) or "none"
@@ -144,7 +154,7 @@ def _frustration(arguments):
     from topograph.landscape.reports import write_frustration_table
 
     spec = _load_optional_spec(arguments.spec)
-    length_scale = arguments.length_scale or spec["analysis"]["length_scale"]
+    length_scale = _positive(arguments.length_scale, spec["analysis"]["length_scale"], "--length-scale")
     write_frustration_table(arguments.database, length_scale, arguments.output)
 
 
@@ -152,7 +162,9 @@ def _rates(arguments):
     from topograph.landscape.reports import write_rates
 
     spec = _load_optional_spec(arguments.spec)
-    temperatures = arguments.temperatures or spec["analysis"]["temperatures"]
+    temperatures = spec["analysis"]["temperatures"] if arguments.temperatures is None else arguments.temperatures
+    if arguments.lowest < 1:
+        raise ValueError(f"--lowest must be at least 1, got {arguments.lowest}")
     write_rates(
         arguments.database,
         arguments.a,
@@ -176,4 +188,9 @@ def _summary(arguments):
     from topograph.landscape.reports import write_summary
 
     spec = _load_optional_spec(arguments.spec) if arguments.spec else None
-    write_summary(arguments.database, spec, arguments.output)
+    length_scale = arguments.length_scale
+    if length_scale is None and spec is not None:
+        length_scale = spec["analysis"]["length_scale"]
+    if length_scale is not None:
+        length_scale = _positive(length_scale, None, "--length-scale")
+    write_summary(arguments.database, spec, arguments.output, length_scale)

@@ -46,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         logger.debug("invalid input", exc_info=True)
         print(f"topograph: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # Missing folders, permissions and paths of the wrong kind.
+        logger.debug("file error", exc_info=True)
+        print(f"topograph: error: {error}; check the path and its permissions", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from topograph.database.atomic import atomic_write
+
 logger = logging.getLogger(__name__)
 
 LOADERS = {
@@ -63,6 +65,12 @@ def load_sklearn_dataset(
         inputs = inputs[:, features]
         names = [names[index] for index in features]
 
+    if max_rows is not None and max_rows < 2:
+        raise ValueError(f"max_rows must be at least 2 (or all rows), got {max_rows}")
+    if seed < 0:
+        raise ValueError(f"seed must be zero or positive, got {seed}")
+    if features and len(set(features)) != len(features):
+        raise ValueError(f"feature indices {features} repeat a column; list each column once")
     if max_rows is not None and max_rows < len(target):
         rows = np.sort(np.random.default_rng(seed).choice(len(target), size=max_rows, replace=False))
         inputs, target = inputs[rows], target[rows]
@@ -76,4 +84,5 @@ def write_csv(path: str | Path, inputs: np.ndarray, target: np.ndarray, header: 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = np.column_stack([inputs, target])
-    np.savetxt(path, table, delimiter=",", header=",".join(header), comments="", fmt="%.17g")
+    with atomic_write(path, "w") as handle:
+        np.savetxt(handle, table, delimiter=",", header=",".join(header), comments="", fmt="%.17g")

@@ -10,6 +10,7 @@ flushed to disk with ``fsync``, and then replace the target with
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import tempfile
@@ -47,10 +48,18 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             f"first."
         )
 
+    # A writer killed earlier leaves its temporary file behind; only one
+    # process writes a given output, so these leftovers can go.
+    for leftover in directory.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
     descriptor, temporary_name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=directory
     )
     try:
+        # mkstemp creates the file readable by its owner alone; give it the
+        # permissions an ordinary open() would, so collaborators can read it.
+        os.fchmod(descriptor, 0o666 & ~_current_umask())
         with os.fdopen(descriptor, mode) as handle:
             yield handle
             handle.flush()
@@ -63,6 +72,12 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
 
     _fsync_directory(directory)
     logger.debug("Wrote %s atomically", path)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(directory: Path) -> None:

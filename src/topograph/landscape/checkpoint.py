@@ -32,6 +32,28 @@ def fingerprint(settings: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def file_digest(path: str | Path) -> str:
+    """Return a short SHA-256 of a file's contents."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def potential_identity(potential_spec: dict) -> dict:
+    """Return the potential's description with the digest of its data file, if it has one.
+
+    A checkpoint must not be resumed after the data behind an interpolated
+    landscape changed, even when the settings did not.
+    """
+    identity = {"spec": potential_spec}
+    data = potential_spec.get("parameters", {}).get("data")
+    if isinstance(data, str) and Path(data).is_file():
+        identity["data_digest"] = file_digest(data)
+    return identity
+
+
 def save_checkpoint(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as handle:

@@ -16,7 +16,6 @@ next untried batch.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 from topograph.database.pairs import component_joining_pairs, connected_components, select_pairs
 from topograph.database.store import StationaryPointDatabase
-from topograph.landscape.checkpoint import checkpoint_path, fingerprint
+from topograph.landscape.checkpoint import checkpoint_path, file_digest, fingerprint, potential_identity
 from topograph.potentials.registry import build_potential
 from topograph.search.transition_state import find_transition_states
 
@@ -55,7 +54,13 @@ def connect_landscape(
     settings = spec["connect"]
     potential = build_potential(spec["potential"])
     database = StationaryPointDatabase.load(database_path)
-    key = fingerprint({"potential": spec["potential"], "connect": settings, "input": _file_digest(database_path)})
+    key = fingerprint(
+        {
+            "potential": potential_identity(spec["potential"]),
+            "connect": settings,
+            "input": file_digest(database_path),
+        }
+    )
 
     state = {"round": 0, "attempts": {}, "pending": None, "searches": 0}
     resumed = None if restart else _load_connect_checkpoint(checkpoint_path(output), key)
@@ -161,10 +166,6 @@ def _search_pairs(potential, database, pairs, settings) -> int:
         )
         found += is_new
     return found
-
-
-def _file_digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def _save_connect_checkpoint(path, database, state, key):

@@ -28,6 +28,7 @@ from topograph.landscape.checkpoint import (
     checkpoint_path,
     fingerprint,
     load_checkpoint,
+    potential_identity,
     save_checkpoint,
 )
 from topograph.potentials.base import Potential
@@ -107,7 +108,11 @@ def explore_shard(
     starts = chain_starts(potential, explore)
     members = shard_chains(len(starts), shard, shards)
     seeds = np.random.SeedSequence(explore["seed"]).spawn(len(starts))
-    settings = {"potential": spec["potential"], "explore": {**explore, "shards": shards}, "shard": shard}
+    settings = {
+        "potential": potential_identity(spec["potential"]),
+        "explore": {**explore, "shards": shards},
+        "shard": shard,
+    }
     key = fingerprint(settings)
 
     chains, found = None, _Found(potential.dimension, members)

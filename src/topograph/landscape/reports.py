@@ -43,13 +43,15 @@ def landscape_summary(database: StationaryPointDatabase, length_scale: float | N
     return summary
 
 
-def write_summary(database_path: str | Path, spec: dict | None, output: str | Path) -> dict:
+def write_summary(
+    database_path: str | Path, spec: dict | None, output: str | Path, length_scale: float | None = None
+) -> dict:
     """Write :func:`landscape_summary` of a database file as JSON."""
     database = StationaryPointDatabase.load(database_path)
-    length_scale = spec["analysis"]["length_scale"] if spec else None
     summary = landscape_summary(database, length_scale)
     if spec is not None:
         summary["landscape"] = spec
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(output, "w") as handle:
         json.dump(summary, handle, indent=2)
         handle.write("\n")
@@ -64,6 +66,7 @@ def write_frustration_table(database_path: str | Path, length_scale: float, outp
     """Write the frustration contributions of a database file as CSV, largest first."""
     database = StationaryPointDatabase.load(database_path)
     value, contributions = frustration(database, length_scale)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(output, "w") as handle:
         writer = csv.writer(handle)
         writer.writerow(contributions.dtype.names)
@@ -97,6 +100,12 @@ def write_rates(
     database = StationaryPointDatabase.load(database_path)
     if database.n_minima == 0:
         raise ValueError(f"{database_path} has no minima, so no rates can be computed")
+    for name, members in (("--a", a), ("--b", b)):
+        invalid = [index for index in members or [] if not 0 <= index < database.n_minima]
+        if invalid:
+            raise ValueError(
+                f"{name} names minima {invalid}, but {database_path} has minima 0 to {database.n_minima - 1}"
+            )
     options = {"equal_prefactors": equal_prefactors}
     if group_threshold is not None:
         rows = group_rates_table(database, group_threshold, temperatures, **options)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import yaml
+
+from topograph.potentials.registry import check_potential_spec
 
 
 def schema() -> dict:
@@ -57,7 +60,22 @@ def _describe_error(error: jsonschema.ValidationError) -> str:
         hint = f"did you mean '{close[0]}'?" if close else ""
         valid = ", ".join(str(v) for v in error.validator_value)
         return f"invalid value {error.instance!r} for {where} (valid: {valid}) {hint}".strip()
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return f"missing key {', '.join(repr(key) for key in missing)} in {where}"
     return f"invalid value {error.instance!r} for {where}: {error.message}"
+
+
+def _non_finite_numbers(value, path=()):
+    """Yield the dotted paths of NaN or infinite numbers in a nested description."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite_numbers(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite_numbers(item, (*path, str(index)))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield ".".join(path), value
 
 
 def validate_spec(spec: dict, source: str = "landscape description") -> dict:
@@ -72,9 +90,18 @@ def validate_spec(spec: dict, source: str = "landscape description") -> dict:
         raise ValueError(f"{source} must be a mapping with at least a 'potential' key, got {type(spec).__name__}")
     filled = copy.deepcopy(spec)
     errors = sorted(_DefaultFillingValidator(schema()).iter_errors(filled), key=lambda e: list(e.absolute_path))
-    if errors:
-        details = "\n  ".join(_describe_error(error) for error in errors)
-        raise ValueError(f"{source} is invalid:\n  {details}")
+    details = [_describe_error(error) for error in errors]
+    details += [
+        f"invalid value {value} for {where}: use a finite number"
+        for where, value in _non_finite_numbers(spec)
+    ]
+    if not details and isinstance(filled.get("potential"), dict):
+        try:
+            check_potential_spec(filled["potential"])
+        except ValueError as error:
+            details.append(f"invalid potential: {error}")
+    if details:
+        raise ValueError(f"{source} is invalid:\n  " + "\n  ".join(details))
     return filled
 
 

@@ -113,6 +113,30 @@ def build_potential(spec: Mapping, base_directory=None) -> Potential:
         closest valid one), a missing required parameter, or data that
         cannot be read or contain NaN or infinite values.
     """
+    check_potential_spec(spec)
+    name = spec["potential"]
+    parameters = spec.get("parameters") or {}
+    backend = spec.get("backend", "numpy")
+    device = spec.get("device")
+    options = {"backend": backend, "device": device}
+
+    if name == "muller_brown":
+        return MullerBrown(**options)
+    if name == "schwefel":
+        return Schwefel(**parameters, **options)
+    if name == "lennard_jones":
+        return LennardJonesCluster(**parameters, **options)
+    base_directory = Path.cwd() if base_directory is None else Path(base_directory)
+    return _build_rbf_interpolant(parameters, options, base_directory)
+
+
+def check_potential_spec(spec: Mapping) -> None:
+    """Check the names, keys and required parameters of a potential description.
+
+    Reads no data, so a workflow can check every description before any job
+    runs. Raises ValueError naming the invalid value and the closest valid
+    one.
+    """
     if not isinstance(spec, Mapping):
         raise ValueError(
             "a potential description must be a mapping with the key 'potential'; "
@@ -154,18 +178,15 @@ def build_potential(spec: Mapping, base_directory=None) -> Potential:
             f"device {device!r} requires backend 'torch'; set backend: torch or "
             "device: cpu"
         )
-    options = {"backend": backend, "device": device}
-
-    if name == "muller_brown":
-        return MullerBrown(**options)
     if name == "schwefel":
         _require(parameters, "dimension", name, "a positive integer")
-        return Schwefel(**parameters, **options)
     if name == "lennard_jones":
         _require(parameters, "n_atoms", name, "an integer of at least 2")
-        return LennardJonesCluster(**parameters, **options)
-    base_directory = Path.cwd() if base_directory is None else Path(base_directory)
-    return _build_rbf_interpolant(parameters, options, base_directory)
+    if name == "rbf_interpolant" and not {"data", "points", "values"} & set(parameters):
+        raise ValueError(
+            "potential 'rbf_interpolant' needs either 'data' (a .csv, .npy or .npz "
+            "file) or both 'points' and 'values'; got neither"
+        )
 
 
 def _require(parameters: Mapping, key: str, name: str, description: str) -> None:

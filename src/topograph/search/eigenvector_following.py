@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 # Up to this many free coordinates the eigenpair comes from the dense
 # Hessian, which costs less than an iterative solver there.
 DENSE_DIMENSION = 16
+# Above this many free coordinates a Lanczos failure is not retried with the
+# dense Hessian (4000 coordinates take about 128 MB and seconds to diagonalise).
+DENSE_FALLBACK_DIMENSION = 4000
 
 
 @dataclass
@@ -125,13 +128,7 @@ def lowest_eigenpairs(
         )
     eigenvectors = np.zeros((d, count))
     if k <= max(dense_dimension, count + 1):
-        hessian = np.asarray(potential.hessian(x), dtype=np.float64)
-        reduced = hessian[np.ix_(free_index, free_index)]
-        values, vectors = scipy.linalg.eigh(
-            0.5 * (reduced + reduced.T), subset_by_index=(0, count - 1)
-        )
-        eigenvectors[free_index] = vectors
-        return values, eigenvectors
+        return _dense_lowest_eigenpairs(potential, x, count, free_index, eigenvectors)
 
     def product(vector):
         full = np.zeros(d)
@@ -146,17 +143,35 @@ def lowest_eigenpairs(
         start = np.asarray(guess, dtype=np.float64)[free_index]
         if not np.linalg.norm(start) > 0:
             start = None
-    values, vectors = scipy.sparse.linalg.eigsh(
-        operator,
-        k=count,
-        which="SA",
-        v0=start,
-        tol=tolerance,
-        maxiter=max(1000, 20 * k),
-    )
+    try:
+        values, vectors = scipy.sparse.linalg.eigsh(
+            operator,
+            k=count,
+            which="SA",
+            v0=start,
+            tol=tolerance,
+            maxiter=max(1000, 20 * k),
+        )
+    except scipy.sparse.linalg.ArpackNoConvergence:
+        # Lanczos stalls where the lowest eigenvalues are nearly degenerate,
+        # as for the zero modes of a cluster; the dense Hessian always works.
+        if k > DENSE_FALLBACK_DIMENSION:
+            raise
+        logger.debug("Lanczos did not converge at %d free coordinates; using the dense Hessian", k)
+        return _dense_lowest_eigenpairs(potential, x, count, free_index, eigenvectors)
     order = np.argsort(values)
     eigenvectors[free_index] = vectors[:, order]
     return values[order], eigenvectors
+
+
+def _dense_lowest_eigenpairs(potential, x, count, free_index, eigenvectors):
+    hessian = np.asarray(potential.hessian(x), dtype=np.float64)
+    reduced = hessian[np.ix_(free_index, free_index)]
+    values, vectors = scipy.linalg.eigh(
+        0.5 * (reduced + reduced.T), subset_by_index=(0, count - 1)
+    )
+    eigenvectors[free_index] = vectors
+    return values, eigenvectors
 
 
 def _free_coordinates(x, gradient, lower, upper):

@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse.linalg
 import scipy.linalg
 
 from topograph.optimize.lbfgs import bound_masks, box_bounds, minimize_batch
@@ -206,9 +207,17 @@ def connect_transition_state(
     """
     options = {"gradient_tolerance": gradient_tolerance, "bounded": bounded}
     options.update(hef_options or {})
-    refined = hybrid_eigenvector_following(
-        potential, guess, eigenvector_guess=eigenvector_guess, **options
-    )
+    try:
+        refined = hybrid_eigenvector_following(
+            potential, guess, eigenvector_guess=eigenvector_guess, **options
+        )
+    except scipy.sparse.linalg.ArpackNoConvergence as error:
+        logger.info(
+            "transition-state search failed: the lowest Hessian eigenvector did not "
+            "converge (%s)",
+            error,
+        )
+        return None
     if not refined.converged:
         logger.info(
             "transition-state search failed: eigenvector-following did not converge "
@@ -221,9 +230,13 @@ def connect_transition_state(
 
     x = refined.coordinates
     free = _free_mask(potential, x, bounded)
-    negative, eigenvalue, eigenvector, log_product = _saddle_spectrum(
-        potential, x, free, refined.eigenvector, zero_tolerance
-    )
+    try:
+        negative, eigenvalue, eigenvector, log_product = _saddle_spectrum(
+            potential, x, free, refined.eigenvector, zero_tolerance
+        )
+    except scipy.sparse.linalg.ArpackNoConvergence as error:
+        logger.info("transition-state search failed: the saddle's spectrum did not converge (%s)", error)
+        return None
     if negative != 1:
         logger.info(
             "transition-state search failed: the Hessian at energy %.8g has %d "

@@ -37,7 +37,7 @@ def test_batched_searches_match_single_searches():
     assert len(distinct) >= 4
     starts, ends = distinct[:-1][:8], distinct[1:][:8]
 
-    batched = find_transition_states(potential, starts, ends, n_images=6)
+    batched = find_transition_states(potential, starts, ends, n_images=6, reuse_fraction=0)
     single = [find_transition_state(potential, a, b, n_images=6) for a, b in zip(starts, ends)]
     assert [result is None for result in batched] == [result is None for result in single]
     assert any(result is not None for result in batched)
@@ -65,3 +65,23 @@ def test_lanczos_failure_falls_back_to_dense(monkeypatch):
     values, vectors = lowest_eigenpairs(potential, x, count=2, dense_dimension=4)
     np.testing.assert_allclose(values, expected, rtol=1e-10, atol=1e-10)
     assert vectors.shape == (21, 2)
+
+
+def test_reused_results_find_same_saddles():
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0, 1, size=(120, 2))
+    values = np.sin(7 * points[:, 0]) * np.cos(6 * points[:, 1])
+    potential = RBFInterpolant(points, values, smoothing=1e-4, bounds=(0.0, 1.0))
+    quenched = minimize_batch(potential, rng.uniform(0, 1, size=(200, 2))).coordinates
+    minima = quenched[np.unique(np.round(quenched, 4), axis=0, return_index=True)[1]]
+    pairs = [(i, j) for i in range(len(minima)) for j in range(i + 1, len(minima))]
+    starts = minima[[i for i, _ in pairs]]
+    ends = minima[[j for _, j in pairs]]
+
+    every = find_transition_states(potential, starts, ends, reuse_fraction=0)
+    reused = find_transition_states(potential, starts, ends)
+    saddles_every = {round(result.energy, 7) for result in every if result is not None}
+    saddles_reused = {round(result.energy, 7) for result in reused if result is not None}
+    assert len(saddles_every) >= 3
+    assert saddles_reused == saddles_every
+    assert sum(result is not None for result in reused) >= sum(result is not None for result in every)

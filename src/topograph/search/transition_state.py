@@ -205,6 +205,34 @@ def connect_transition_state(
     TransitionStateResult or None
         ``None`` when a check fails; the reason is logged at INFO level.
     """
+    saddle = _refine_saddle(
+        potential, guess, eigenvector_guess, gradient_tolerance, zero_tolerance, hef_options, bounded
+    )
+    if saddle is None:
+        return None
+    minima = _descend_from_saddles(
+        potential, [saddle], gradient_tolerance, descent_step, descent_max_step, bounded, zero_tolerance
+    )[0]
+    return _verified_result(saddle, minima, reference, distance_tolerance)
+
+
+@dataclass
+class _Saddle:
+    """A refined first-order saddle, before descent to its minima."""
+
+    coordinates: np.ndarray
+    energy: float
+    negative_eigenvalue: float
+    eigenvector: np.ndarray
+    log_product: float
+    gradient_norm: float
+    on_bounds: np.ndarray
+
+
+def _refine_saddle(
+    potential, guess, eigenvector_guess, gradient_tolerance, zero_tolerance, hef_options, bounded
+):  # fmt: skip
+    """Refine ``guess`` by eigenvector-following; return the saddle if it has index one, else None."""
     options = {"gradient_tolerance": gradient_tolerance, "bounded": bounded}
     options.update(hef_options or {})
     try:
@@ -246,11 +274,19 @@ def connect_transition_state(
             zero_tolerance,
         )
         return None
+    return _Saddle(
+        coordinates=x,
+        energy=refined.energy,
+        negative_eigenvalue=eigenvalue,
+        eigenvector=eigenvector,
+        log_product=log_product,
+        gradient_norm=refined.gradient_norm,
+        on_bounds=refined.on_bounds,
+    )
 
-    minima = _descend_both_sides(
-        potential, x, refined.energy, eigenvector, gradient_tolerance,
-        descent_step, descent_max_step, bounded, zero_tolerance,
-    )  # fmt: skip
+
+def _verified_result(saddle, minima, reference, distance_tolerance):
+    """Return the transition-state result if the two minima differ, ordered by ``reference``."""
     if minima is None:
         return None
     first, second = minima
@@ -259,7 +295,7 @@ def connect_transition_state(
         logger.info(
             "transition-state search failed: both sides of the saddle at energy "
             "%.8g lead to the same minimum (distance %.3g)",
-            refined.energy,
+            saddle.energy,
             separation,
         )
         return None
@@ -270,68 +306,86 @@ def connect_transition_state(
         ):
             first, second = second, first
     return TransitionStateResult(
-        coordinates=x,
-        energy=refined.energy,
-        negative_eigenvalue=eigenvalue,
-        eigenvector=eigenvector,
-        log_product=log_product,
-        gradient_norm=refined.gradient_norm,
-        on_bounds=refined.on_bounds,
+        coordinates=saddle.coordinates,
+        energy=saddle.energy,
+        negative_eigenvalue=saddle.negative_eigenvalue,
+        eigenvector=saddle.eigenvector,
+        log_product=saddle.log_product,
+        gradient_norm=saddle.gradient_norm,
+        on_bounds=saddle.on_bounds,
         minimum1=first,
         minimum2=second,
     )
 
 
-def _descend_both_sides(
-    potential, x, energy, eigenvector, gradient_tolerance, step, max_step, bounded,
-    zero_tolerance,
+def _descend_from_saddles(
+    potential, saddles, gradient_tolerance, step, max_step, bounded, zero_tolerance
 ):  # fmt: skip
-    """Minimise from ``x ± step * eigenvector``; return both minima or ``None``."""
+    """Minimise from ``x ± step * eigenvector`` of every saddle in one batched quench.
+
+    Returns, per saddle, the two minima reached or ``None`` (reason logged).
+    """
+    if not saddles:
+        return []
     lower, upper = box_bounds(potential, bounded)
+    d = potential.dimension
+    centres = np.array([saddle.coordinates for saddle in saddles])
+    directions = np.array([saddle.eigenvector for saddle in saddles])
+    saddle_energies = np.array([saddle.energy for saddle in saddles])
+    steps = np.full(len(saddles), float(step))
+    starts = np.empty((len(saddles), 2, d))
+    descending = np.zeros(len(saddles), dtype=bool)
+    # Double the displacement, up to four times, until both sides lie below the saddle.
     for _ in range(5):
-        starts = np.stack([x + step * eigenvector, x - step * eigenvector])
-        if lower is not None:
-            starts = np.clip(starts, lower, upper)
-        energies, _ = potential.energies_gradients(starts)
-        if np.all(energies < energy):
+        pending = np.flatnonzero(~descending)
+        if pending.size == 0:
             break
-        step *= 2.0
-    else:
+        offsets = steps[pending, None] * directions[pending]
+        trial = np.stack([centres[pending] + offsets, centres[pending] - offsets], axis=1)
+        if lower is not None:
+            trial = np.clip(trial, lower, upper)
+        energies, _ = potential.energies_gradients(trial.reshape(-1, d))
+        below = np.all(energies.reshape(-1, 2) < saddle_energies[pending, None], axis=1)
+        starts[pending] = trial
+        descending[pending[below]] = True
+        steps[pending[~below]] *= 2.0
+    for index in np.flatnonzero(~descending):
         logger.info(
             "transition-state search failed: points displaced from the saddle at "
             "energy %.8g along its eigenvector are not lower",
-            energy,
+            saddles[index].energy,
         )
-        return None
 
-    result = minimize_batch(
+    rows = np.flatnonzero(descending)
+    results: list = [None] * len(saddles)
+    if rows.size == 0:
+        return results
+    quench = minimize_batch(
         potential,
-        starts,
+        starts[rows].reshape(-1, d),
         gradient_tolerance=gradient_tolerance,
         bounded=bounded,
         max_step=max_step,
     )
-    if not result.converged.all():
-        logger.info(
-            "transition-state search failed: a minimisation from the saddle did "
-            "not converge (gradient norms %s)",
-            np.array2string(result.gradient_norms, precision=3),
-        )
-        return None
-    minima = []
-    for row in range(2):
-        coordinates = result.coordinates[row]
-        minima.append(
-            ConnectedMinimum(
-                coordinates=coordinates,
-                energy=float(result.energies[row]),
-                log_product=hessian_log_product(
-                    potential, coordinates, zero_tolerance, bounded
-                ),
-                on_bounds=result.on_bounds[row],
+    for position, index in enumerate(rows):
+        pair = slice(2 * position, 2 * position + 2)
+        if not quench.converged[pair].all():
+            logger.info(
+                "transition-state search failed: a minimisation from the saddle did "
+                "not converge (gradient norms %s)",
+                np.array2string(quench.gradient_norms[pair], precision=3),
             )
-        )
-    return minima
+            continue
+        results[index] = [
+            ConnectedMinimum(
+                coordinates=quench.coordinates[row],
+                energy=float(quench.energies[row]),
+                log_product=hessian_log_product(potential, quench.coordinates[row], zero_tolerance, bounded),
+                on_bounds=quench.on_bounds[row],
+            )
+            for row in range(pair.start, pair.stop)
+        ]
+    return results
 
 
 def find_transition_state(
@@ -404,14 +458,21 @@ def find_transition_states(
     neb_options: dict | None = None,
     hef_options: dict | None = None,
     bounded: bool = True,
+    reuse_fraction: float = 0.25,
 ) -> list[TransitionStateResult | None]:
     """Run :func:`find_transition_state` for every row pair of ``minima_a`` and ``minima_b``.
 
     The elastic bands of all pairs relax together (:func:`nudged_elastic_bands`
-    evaluates every band's images in one potential call per iteration), which
-    is where a single search spends most of its time; eigenvector-following
-    and the descents then run pair by pair. Each result is what
-    :func:`find_transition_state` returns for that pair alone.
+    evaluates every band's images in one potential call per iteration).
+    Eigenvector-following then refines each climbing image, and the descents
+    from all refined saddles run as one batched quench. Each result is what
+    :func:`find_transition_state` returns for that pair alone, except that a
+    climbing image closer to an already refined saddle of the batch than
+    ``reuse_fraction`` times its band's image spacing is taken to lead to
+    that saddle, which is not refined again. A band cannot resolve two
+    saddles closer than its spacing, and neighbouring pairs often share a
+    saddle, so this skips most of the eigenvector-following;
+    ``reuse_fraction=0`` refines every candidate.
     """
     minima_a = np.array(minima_a, dtype=np.float64, ndmin=2)
     minima_b = np.array(minima_b, dtype=np.float64, ndmin=2)
@@ -419,8 +480,9 @@ def find_transition_states(
     options.update(neb_options or {})
     bands = nudged_elastic_bands(potential, minima_a, minima_b, **options)
 
-    results = []
-    for band, minimum_a in zip(bands, minima_a):
+    saddles: list[_Saddle] = []
+    saddle_of_pair: list[int | None] = []
+    for band in bands:
         image = band.climbing_image or band.highest_image
         if band.energies[image] <= max(band.energies[0], band.energies[-1]):
             logger.info(
@@ -429,21 +491,43 @@ def find_transition_states(
                 band.energies[0],
                 band.energies[-1],
             )
+            saddle_of_pair.append(None)
+            continue
+        known = _nearby_saddle(band, image, saddles, reuse_fraction)
+        if known is not None:
+            saddle_of_pair.append(known)
+            continue
+        saddle = _refine_saddle(
+            potential, band.images[image], band.tangents[image], gradient_tolerance,
+            zero_tolerance, hef_options, bounded,
+        )  # fmt: skip
+        if saddle is None:
+            saddle_of_pair.append(None)
+            continue
+        saddles.append(saddle)
+        saddle_of_pair.append(len(saddles) - 1)
+
+    minima = _descend_from_saddles(
+        potential, saddles, gradient_tolerance, descent_step, descent_max_step, bounded, zero_tolerance
+    )
+    results = []
+    for index, minimum_a in zip(saddle_of_pair, minima_a):
+        if index is None:
             results.append(None)
             continue
-        results.append(
-            connect_transition_state(
-                potential,
-                band.images[image],
-                eigenvector_guess=band.tangents[image],
-                reference=minimum_a,
-                gradient_tolerance=gradient_tolerance,
-                zero_tolerance=zero_tolerance,
-                distance_tolerance=distance_tolerance,
-                descent_step=descent_step,
-                descent_max_step=descent_max_step,
-                hef_options=hef_options,
-                bounded=bounded,
-            )
-        )
+        results.append(_verified_result(saddles[index], minima[index], minimum_a, distance_tolerance))
     return results
+
+
+def _nearby_saddle(band, image, saddles, reuse_fraction):
+    """Return the index of a refined saddle within ``reuse_fraction`` image spacings of the candidate."""
+    if not saddles or reuse_fraction <= 0:
+        return None
+    spacing = float(np.linalg.norm(np.diff(band.images, axis=0), axis=1).mean())
+    candidate = band.images[image]
+    distances = [np.linalg.norm(saddle.coordinates - candidate) for saddle in saddles]
+    nearest = int(np.argmin(distances))
+    if distances[nearest] < reuse_fraction * spacing:
+        logger.debug("climbing image lies %.3g from a refined saddle; reusing it", distances[nearest])
+        return nearest
+    return None

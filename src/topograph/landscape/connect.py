@@ -1,9 +1,10 @@
 """Connecting the minima of a landscape by transition-state searches.
 
-Each round pairs every minimum with its nearest minima (pairs already joined
-by a transition state, or tried ``max_attempts`` times, are skipped) and,
-when the graph of minima is disconnected, adds the pairs along the shortest
-paths that would join the other components to the global minimum's. Every
+Each round pairs every minimum with its nearest minima, skipping pairs
+already joined by a transition state or tried ``max_attempts`` times. When
+the graph of minima is disconnected, the round also adds the pairs along the
+shortest paths that would join the other components to the global
+minimum's. Every
 pair gets a double-ended search (nudged elastic band, then hybrid
 eigenvector-following); a transition state found is stored with the two
 minima that steepest descent from it reaches, which may be new minima.

@@ -8,10 +8,10 @@ minima into its database chain by chain in order of discovery, so merging
 the shards in shard order inserts the same minima in the same order as one
 run of all chains.
 
-The chains of a shard advance in lockstep (one batched quench per step) and
-the shard writes a checkpoint every ``checkpoint_every`` steps; a killed
-shard rerun with the same settings resumes from it and produces the same
-database as an uninterrupted run.
+The chains of a shard advance in lockstep, with one batched quench per step,
+and the shard writes a checkpoint every ``checkpoint_every`` steps. A killed
+shard rerun with the same settings and data resumes from it and produces the
+same database as an uninterrupted run.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def write_rates(
 
     Without ``a``, A is the global minimum. Without ``b``, each of the
     ``lowest`` lowest other minima connected to A is taken in turn as B, so
-    the table gives the rate from each of them to the global minimum; every
+    the table gives the rate from each of them to the global minimum. Every
     row costs one graph transformation of the whole network. With
     ``group_threshold``, minima are regrouped first and the table has one
     row per pair of adjacent groups.

@@ -85,3 +85,16 @@ def test_reused_results_find_same_saddles():
     assert len(saddles_every) >= 3
     assert saddles_reused == saddles_every
     assert sum(result is not None for result in reused) >= sum(result is not None for result in every)
+
+
+def test_climbing_only_stops_at_settled_climber():
+    potential = MullerBrown()
+    full = nudged_elastic_bands(potential, MULLER_BROWN_MINIMA[[0]], MULLER_BROWN_MINIMA[[2]], n_images=8)[0]
+    early = nudged_elastic_bands(
+        potential, MULLER_BROWN_MINIMA[[0]], MULLER_BROWN_MINIMA[[2]], n_images=8, climbing_only=True
+    )[0]
+    assert early.climbing_image == full.climbing_image
+    assert early.iterations <= full.iterations
+    # Both climbing images lie near the saddle at (-0.822, 0.624), E = -40.665.
+    for band in (full, early):
+        np.testing.assert_allclose(band.images[band.climbing_image], [-0.822, 0.624], atol=2e-2)

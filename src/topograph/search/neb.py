@@ -272,6 +272,7 @@ def nudged_elastic_bands(
     max_move: float | None = None,
     bounded: bool = True,
     images: np.ndarray | None = None,
+    climbing_only: bool = False,
 ) -> list[NebResult]:
     """Relax one band per row of ``starts`` and ``ends``, all together.
 
@@ -281,7 +282,9 @@ def nudged_elastic_bands(
     iteration for the interior images of every band still moving. Parameters
     are those of :func:`nudged_elastic_band`, with ``starts`` and ``ends`` of
     shape ``(n_bands, d)`` and ``images`` of shape
-    ``(n_bands, n_images + 2, d)``.
+    ``(n_bands, n_images + 2, d)``. With ``climbing_only``, a band with a
+    climbing image also stops once the force on that image alone is below
+    the tolerance, which is enough when only the climbing image is used.
     """
     starts = np.array(starts, dtype=np.float64, ndmin=2)
     ends = np.array(ends, dtype=np.float64, ndmin=2)
@@ -372,7 +375,16 @@ def nudged_elastic_bands(
             else:
                 logger.debug("band %d has no interior maximum, so no image climbs", band)
 
-        done = ~switched & (max_forces <= tolerances[rows]) & ~climb_pending[rows]
+        settled = max_forces <= tolerances[rows]
+        if climbing_only:
+            # Only the climbing image is used afterwards, so its force decides.
+            climbing_rows = climbing_images[rows]
+            has_climber = climbing_rows >= 0
+            climber_forces = np.linalg.norm(
+                forces[np.arange(rows.size), np.maximum(climbing_rows - 1, 0)], axis=1
+            )
+            settled |= has_climber & (climber_forces <= tolerances[rows])
+        done = ~switched & settled & ~climb_pending[rows]
         converged[rows[done]] = True
         iterations[rows[done]] = iteration
         active[rows[done]] = False

@@ -476,7 +476,8 @@ def find_transition_states(
     """
     minima_a = np.array(minima_a, dtype=np.float64, ndmin=2)
     minima_b = np.array(minima_b, dtype=np.float64, ndmin=2)
-    options = {"n_images": n_images, "bounded": bounded}
+    # Only the climbing image is refined, so a band may stop once it settles.
+    options = {"n_images": n_images, "bounded": bounded, "climbing_only": True}
     options.update(neb_options or {})
     bands = nudged_elastic_bands(potential, minima_a, minima_b, **options)
 

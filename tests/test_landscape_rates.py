@@ -93,3 +93,13 @@ def test_pathsample_export_keeps_rates(tmp_path):
         assert after["log10_k_AB"] == pytest.approx(before["log10_k_AB"], abs=1e-9)
         assert after["log10_k_BA"] == pytest.approx(before["log10_k_BA"], abs=1e-9)
         assert after["log10_mfpt_AB"] == pytest.approx(before["log10_mfpt_AB"], abs=1e-9)
+
+
+def test_isolated_minima_give_header_only_table(tmp_path):
+    database = StationaryPointDatabase(1)
+    database.add_minimum(-1.0, [-1.0], log_product=1.0)
+    database.add_minimum(-0.5, [1.0], log_product=1.0)
+    database.save(tmp_path / "db.npz")
+    run_topograph("landscape", "rates", tmp_path / "db.npz", "--output", tmp_path / "r.csv")
+    lines = (tmp_path / "r.csv").read_text().splitlines()
+    assert lines == ["temperature,a,b,k_AB,k_BA,mfpt_AB,mfpt_BA"]

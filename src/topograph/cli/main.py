@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         logger.debug("invalid input", exc_info=True)
         print(f"topograph: error: {error}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(
+            "topograph: error: out of memory; reduce the sizes in the description "
+            "(n_starts, n_atoms, data points) or run on a machine with more memory",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as error:
         # Missing folders, permissions and paths of the wrong kind.
         logger.debug("file error", exc_info=True)

@@ -55,6 +55,12 @@ def connect_landscape(
     settings = spec["connect"]
     potential = build_potential(spec["potential"])
     database = StationaryPointDatabase.load(database_path)
+    if database.dimension != potential.dimension:
+        raise ValueError(
+            f"{database_path} holds points of dimension {database.dimension}, but the potential of the "
+            f"landscape description has dimension {potential.dimension}; pass the database explored "
+            "with this description"
+        )
     key = fingerprint(
         {
             "potential": potential_identity(spec["potential"]),

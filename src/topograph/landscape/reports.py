@@ -16,6 +16,9 @@ from topograph.database.store import StationaryPointDatabase
 
 logger = logging.getLogger(__name__)
 
+# Header of a rate table without rows, the leading columns of a full one.
+EMPTY_RATE_TABLE_COLUMNS = ("temperature", "a", "b", "k_AB", "k_BA", "mfpt_AB", "mfpt_BA")
+
 
 def landscape_summary(database: StationaryPointDatabase, length_scale: float | None = None) -> dict:
     """Return counts, the global minimum and the connectivity of a database."""
@@ -120,7 +123,11 @@ def write_rates(
         for set_a, set_b in pairs:
             rows += rates_table(database, set_a, set_b, temperatures, **options)
     if not rows:
-        logger.warning("no minimum is connected to A by transition states; the rate table is empty")
+        logger.warning("no minimum is connected to A by transition states; the rate table has no rows")
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(output, "w") as handle:
+            handle.write(",".join(EMPTY_RATE_TABLE_COLUMNS) + "\n")
+        return
     write_rates_table(rows, output)
     logger.info("wrote %d rows of rates to %s", len(rows), output)
 

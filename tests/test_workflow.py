@@ -73,6 +73,14 @@ def test_muller_brown_workflow_outputs(workflow_copy):
     assert "explore_shard" not in planned.stdout
     assert "connect_minima" not in planned.stdout
 
+    # New connect settings search again from the same minima.
+    spec["connect"]["rounds"] = 1
+    (workflow_copy / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    planned = snakemake(workflow_copy, "--dry-run")
+    assert planned.returncode == 0
+    assert "connect_minima" in planned.stdout
+    assert "explore_shard" not in planned.stdout
+
 
 CONFIGURATIONS = ["config/config.yaml"] + sorted(
     str(path.relative_to(REPOSITORY)) for path in (REPOSITORY / "config" / "paper").glob("*.yaml")

@@ -17,6 +17,7 @@ wildcard_constraints:
     landscape="[A-Za-z0-9_-]+",
     dataset="[A-Za-z0-9_-]+",
     shard=r"\d+",
+    stage="explore|connect",
 
 
 def selected_landscapes():
@@ -29,6 +30,12 @@ def selected_landscapes():
             f"configured: {', '.join(LANDSCAPES)}"
         )
     return selected
+
+
+def landscape_sections(wildcards, *sections):
+    """Return the named sections of a landscape's validated description."""
+    spec = LANDSCAPES[wildcards.landscape]
+    return {section: spec[section] for section in sections}
 
 
 def analysis_setting(wildcards, key):

@@ -4,19 +4,17 @@
 
 rule landscape_description:
     output:
-        f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        f"{RESULTS}/landscapes/{{landscape}}/{{stage}}.yaml",
     params:
-        # The analysis settings are left out so that changing them reruns
-        # only the analysis rules, which take them as options.
-        spec=lambda wildcards: {
-            section: settings
-            for section, settings in LANDSCAPES[wildcards.landscape].items()
-            if section != "analysis"
-        },
+        # Each stage's file holds only the sections its steps read, so new
+        # connect or analysis settings do not rerun basin-hopping.
+        spec=lambda wildcards: landscape_sections(
+            wildcards, "potential", wildcards.stage, "database"
+        ),
     log:
-        f"{LOGS}/landscapes/{{landscape}}/description.log",
+        f"{LOGS}/landscapes/{{landscape}}/{{stage}}_description.log",
     message:
-        "Writing the description of landscape {wildcards.landscape}"
+        "Writing the {wildcards.stage} description of landscape {wildcards.landscape}"
     run:
         import yaml
 
@@ -26,7 +24,7 @@ rule landscape_description:
 
 rule explore_shard:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        spec=f"{RESULTS}/landscapes/{{landscape}}/explore.yaml",
         data=landscape_data,
     output:
         f"{RESULTS}/landscapes/{{landscape}}/shards/explore_{{shard}}.npz",
@@ -52,7 +50,7 @@ rule explore_shard:
 
 rule merge_shards:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        spec=f"{RESULTS}/landscapes/{{landscape}}/explore.yaml",
         shards=explore_shards,
     output:
         f"{RESULTS}/landscapes/{{landscape}}/minima.npz",
@@ -69,7 +67,7 @@ rule merge_shards:
 
 rule connect_minima:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        spec=f"{RESULTS}/landscapes/{{landscape}}/connect.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/minima.npz",
         data=landscape_data,
     output:
@@ -169,7 +167,7 @@ rule export_pathsample:
 
 rule landscape_summary:
     input:
-        spec=f"{RESULTS}/landscapes/{{landscape}}/landscape.yaml",
+        spec=f"{RESULTS}/landscapes/{{landscape}}/connect.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
     output:
         report(

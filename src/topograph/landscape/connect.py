@@ -4,10 +4,10 @@ Each round pairs every minimum with its nearest minima, skipping pairs
 already joined by a transition state or tried ``max_attempts`` times. When
 the graph of minima is disconnected, the round also adds the pairs along the
 shortest paths that would join the other components to the global
-minimum's. Every
-pair gets a double-ended search (nudged elastic band, then hybrid
-eigenvector-following); a transition state found is stored with the two
-minima that steepest descent from it reaches, which may be new minima.
+minimum's. Every pair gets a double-ended search: a nudged elastic band,
+then hybrid eigenvector-following from its climbing image. A transition
+state found is stored with the two minima that steepest descent from it
+reaches, which may be new minima.
 
 Pairs are searched in batches of ``batch_size`` whose elastic bands relax
 together. The database, the attempt counts and the pairs still to try are
@@ -57,7 +57,7 @@ def connect_landscape(
     database = StationaryPointDatabase.load(database_path)
     if database.dimension != potential.dimension:
         raise ValueError(
-            f"{database_path} holds points of dimension {database.dimension}, but the potential of the "
+            f"{database_path} contains points of dimension {database.dimension}, but the potential of the "
             f"landscape description has dimension {potential.dimension}; pass the database explored "
             "with this description"
         )

@@ -278,7 +278,7 @@ def nudged_elastic_bands(
 
     Every band follows exactly the steps :func:`nudged_elastic_band` takes
     for it alone, with its own spring constant, tolerance, FIRE time step
-    and climbing image; the bands share only the potential calls, one per
+    and climbing image. The bands share only the potential calls: one per
     iteration for the interior images of every band still moving. Parameters
     are those of :func:`nudged_elastic_band`, with ``starts`` and ``ends`` of
     shape ``(n_bands, d)`` and ``images`` of shape

@@ -471,8 +471,8 @@ def find_transition_states(
     ``reuse_fraction`` times its band's image spacing is taken to lead to
     that saddle, which is not refined again. A band cannot resolve two
     saddles closer than its spacing, and neighbouring pairs often share a
-    saddle, so this skips most of the eigenvector-following;
-    ``reuse_fraction=0`` refines every candidate.
+    saddle, so this skips most of the eigenvector-following. With
+    ``reuse_fraction=0`` every candidate is refined.
     """
     minima_a = np.array(minima_a, dtype=np.float64, ndmin=2)
     minima_b = np.array(minima_b, dtype=np.float64, ndmin=2)

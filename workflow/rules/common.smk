@@ -73,3 +73,15 @@ def all_landscape_outputs():
             f"{folder}/pathsample",
         ]
     return outputs
+
+
+def dataset_setting(key):
+    """Return a params function that reads one setting of a configured data set."""
+
+    def setting(wildcards):
+        value = config["datasets"][wildcards.dataset][key]
+        if isinstance(value, list):
+            return ",".join(str(item) for item in value) or "all"
+        return "all" if value is None else value
+
+    return setting

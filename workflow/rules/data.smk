@@ -1,18 +1,6 @@
 # Data sets that ship offline in PyPI packages, written as CSV files.
 
 
-def dataset_setting(key):
-    """Return a params function that reads one setting of a configured data set."""
-
-    def setting(wildcards):
-        value = config["datasets"][wildcards.dataset][key]
-        if isinstance(value, list):
-            return ",".join(str(item) for item in value) or "all"
-        return "all" if value is None else value
-
-    return setting
-
-
 rule sklearn_dataset:
     output:
         f"{RESULTS}/data/{{dataset}}.csv",

@@ -102,4 +102,14 @@ def test_isolated_minima_give_header_only_table(tmp_path):
     database.save(tmp_path / "db.npz")
     run_topograph("landscape", "rates", tmp_path / "db.npz", "--output", tmp_path / "r.csv")
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines == ["temperature,a,b,k_AB,k_BA,mfpt_AB,mfpt_BA"]
+    assert len(lines) == 1
+    assert lines[0].startswith("temperature,a,b,k_AB,k_BA,k_AB_ss,k_BA_ss,mfpt_AB,mfpt_BA,")
+    assert lines[0].endswith(",similarity")
+
+
+def test_group_threshold_rejects_explicit_sets(tmp_path):
+    two_minimum_database().save(tmp_path / "db.npz")
+    failed = run_topograph("landscape", "rates", tmp_path / "db.npz", "--a", "0", "--group-threshold", "0.1",
+                           "--output", tmp_path / "r.csv", check=False)  # fmt: skip
+    assert failed.returncode == 2
+    assert "cannot be combined with --group-threshold" in failed.stderr

@@ -52,6 +52,7 @@ def connect_landscape(
         Ignore a checkpoint of an interrupted run.
     """
     output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     settings = spec["connect"]
     potential = build_potential(spec["potential"])
     database = StationaryPointDatabase.load(database_path)

@@ -16,8 +16,16 @@ from topograph.database.store import StationaryPointDatabase
 
 logger = logging.getLogger(__name__)
 
-# Header of a rate table without rows, the leading columns of a full one.
-EMPTY_RATE_TABLE_COLUMNS = ("temperature", "a", "b", "k_AB", "k_BA", "mfpt_AB", "mfpt_BA")
+# Columns of the rate tables of topograph.kinetics.table, written as the
+# header of a table without rows so that readers see stable columns.
+RATE_TABLE_COLUMNS = (
+    "temperature", "a", "b", "k_AB", "k_BA", "k_AB_ss", "k_BA_ss", "mfpt_AB", "mfpt_BA",
+    "log10_k_AB", "log10_k_BA", "log10_k_AB_ss", "log10_k_BA_ss", "log10_mfpt_AB",
+    "log10_mfpt_BA", "similarity",
+)  # fmt: skip
+GROUP_RATE_TABLE_COLUMNS = RATE_TABLE_COLUMNS + (
+    "group_a", "group_b", "size_a", "size_b", "barrier_AB", "barrier_BA",
+)  # fmt: skip
 
 
 def landscape_summary(database: StationaryPointDatabase, length_scale: float | None = None) -> dict:
@@ -111,7 +119,17 @@ def write_rates(
             )
     options = {"equal_prefactors": equal_prefactors}
     if group_threshold is not None:
+        if a is not None or b is not None:
+            raise ValueError(
+                "--a and --b cannot be combined with --group-threshold, which tabulates every pair of "
+                "adjacent groups; drop one or the other"
+            )
         rows = group_rates_table(database, group_threshold, temperatures, **options)
+        columns = GROUP_RATE_TABLE_COLUMNS
+        empty_reason = (
+            f"regrouping at threshold {group_threshold} left no two groups joined by a transition "
+            "state at any temperature; lower --group-threshold or the temperatures"
+        )
     else:
         if a is None:
             a = [database.global_minimum()]
@@ -122,11 +140,13 @@ def write_rates(
         rows = []
         for set_a, set_b in pairs:
             rows += rates_table(database, set_a, set_b, temperatures, **options)
+        columns = RATE_TABLE_COLUMNS
+        empty_reason = "no minimum is connected to A by transition states"
     if not rows:
-        logger.warning("no minimum is connected to A by transition states; the rate table has no rows")
+        logger.warning("%s; the rate table has no rows", empty_reason)
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output, "w") as handle:
-            handle.write(",".join(EMPTY_RATE_TABLE_COLUMNS) + "\n")
+            handle.write(",".join(columns) + "\n")
         return
     write_rates_table(rows, output)
     logger.info("wrote %d rows of rates to %s", len(rows), output)

@@ -15,10 +15,10 @@ Several transition states between the same two minima are all kept. Only a
 transition state that duplicates another one in energy and position is
 merged into it.
 
-``save`` writes one ``.npz`` archive (arrays plus a JSON header with the
-format version, tolerances and the aligner description) atomically, and
-``load`` raises a ``ValueError`` that names the file and the fix when the
-file is missing, truncated or of another format.
+``save`` writes one ``.npz`` archive atomically: the arrays, and a JSON
+header with the format version, the tolerances and the aligner. ``load``
+raises a ``ValueError`` that names the file and the fix when the file is
+missing, truncated or of another format.
 """
 
 from __future__ import annotations

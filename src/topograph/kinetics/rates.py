@@ -96,9 +96,9 @@ def _log_orders(orders, size: int, name: str) -> np.ndarray:
 
 
 def _describe_indices(indices: np.ndarray, total: int) -> str:
-    shown = ", ".join(str(i) for i in indices[:10])
+    first_indices = ", ".join(str(i) for i in indices[:10])
     more = " ..." if indices.size > 10 else ""
-    return f"{shown}{more} ({indices.size} of {total})"
+    return f"{first_indices}{more} ({indices.size} of {total})"
 
 
 def _checked_log_products(

@@ -59,7 +59,7 @@ def chain_starts(potential: Potential, explore: dict) -> np.ndarray:
     else:
         low, high = explore["start_box"]
         if not low < high:
-            raise ValueError(f"explore.start_box must be [low, high] with low < high, got {explore['start_box']}")
+            raise ValueError(f"invalid explore.start_box {explore['start_box']}: give [low, high] with low < high")
     return rng.uniform(low, high, size=(explore["n_starts"], potential.dimension))
 
 

@@ -4,7 +4,7 @@ A potential maps a point ``x`` of shape ``(dimension,)`` to an energy. Every
 search in the engine works through :meth:`Potential.energies_gradients`,
 which evaluates many points at once, so populations of basin-hopping walkers
 and the images of an elastic band cost one call. Points and results at this
-interface are float64 NumPy arrays whatever the backend; a torch backend
+interface are float64 NumPy arrays whatever the backend. A torch backend
 converts at the boundary and computes on its own device.
 
 :class:`BackendPotential` is the base of the potentials in this package. A

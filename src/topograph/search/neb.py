@@ -192,6 +192,26 @@ def nudged_elastic_band(
     potential: Potential,
     start: np.ndarray,
     end: np.ndarray,
+    images: np.ndarray | None = None,
+    **options,
+) -> NebResult:
+    """Relax a doubly-nudged elastic band between ``start`` and ``end``.
+
+    ``start`` and ``end`` have shape ``(d,)`` and ``images``, an optional
+    initial band, ``(n_images + 2, d)``. ``options`` are the keyword
+    arguments of :func:`nudged_elastic_bands`.
+    """
+    start = np.asarray(start, dtype=np.float64).reshape(1, -1)
+    end = np.asarray(end, dtype=np.float64).reshape(1, -1)
+    if images is not None:
+        images = np.asarray(images, dtype=np.float64)[None]
+    return nudged_elastic_bands(potential, start, end, images=images, **options)[0]
+
+
+def nudged_elastic_bands(
+    potential: Potential,
+    starts: np.ndarray,
+    ends: np.ndarray,
     n_images: int = 10,
     spring_constant: float | None = None,
     climbing: bool = True,
@@ -201,15 +221,16 @@ def nudged_elastic_band(
     max_move: float | None = None,
     bounded: bool = True,
     images: np.ndarray | None = None,
-) -> NebResult:
-    """Relax a doubly-nudged elastic band between ``start`` and ``end``.
+    climbing_only: bool = False,
+) -> list[NebResult]:
+    """Relax one doubly-nudged elastic band per row of ``starts`` and ``ends``, all together.
 
     Parameters
     ----------
     potential : Potential
         Energy landscape.
-    start, end : array_like (d,)
-        Fixed end points, normally two minima.
+    starts, ends : array_like (n_bands, d)
+        Fixed end points, normally pairs of minima.
     n_images : int
         Number of movable images between the end points.
     spring_constant : float or None
@@ -232,59 +253,20 @@ def nudged_elastic_band(
         the initial spacing of the images.
     bounded : bool
         Keep the images inside the box of a bounded potential.
-    images : array_like (n_images + 2, d), optional
-        Initial band, end points included, in place of the straight line.
+    images : array_like (n_bands, n_images + 2, d), optional
+        Initial bands, end points included, in place of straight lines.
+    climbing_only : bool
+        Also stop a band with a climbing image once the force on that image
+        alone is below the tolerance, which is enough when only the
+        climbing image is used.
 
     Returns
     -------
-    NebResult
-    """
-    start = np.asarray(start, dtype=np.float64).reshape(1, -1)
-    end = np.asarray(end, dtype=np.float64).reshape(1, -1)
-    if images is not None:
-        images = np.asarray(images, dtype=np.float64)[None]
-    return nudged_elastic_bands(
-        potential,
-        start,
-        end,
-        n_images=n_images,
-        spring_constant=spring_constant,
-        climbing=climbing,
-        doubly_nudged=doubly_nudged,
-        force_tolerance=force_tolerance,
-        max_iterations=max_iterations,
-        max_move=max_move,
-        bounded=bounded,
-        images=images,
-    )[0]
-
-
-def nudged_elastic_bands(
-    potential: Potential,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    n_images: int = 10,
-    spring_constant: float | None = None,
-    climbing: bool = True,
-    doubly_nudged: bool = True,
-    force_tolerance: float | None = None,
-    max_iterations: int = 1000,
-    max_move: float | None = None,
-    bounded: bool = True,
-    images: np.ndarray | None = None,
-    climbing_only: bool = False,
-) -> list[NebResult]:
-    """Relax one band per row of ``starts`` and ``ends``, all together.
-
-    Every band follows exactly the steps :func:`nudged_elastic_band` takes
-    for it alone, with its own spring constant, tolerance, FIRE time step
-    and climbing image. The bands share only the potential calls: one per
-    iteration for the interior images of every band still moving. Parameters
-    are those of :func:`nudged_elastic_band`, with ``starts`` and ``ends`` of
-    shape ``(n_bands, d)`` and ``images`` of shape
-    ``(n_bands, n_images + 2, d)``. With ``climbing_only``, a band with a
-    climbing image also stops once the force on that image alone is below
-    the tolerance, which is enough when only the climbing image is used.
+    list of NebResult
+        One per band. Every band follows exactly the steps it would take
+        alone, with its own spring constant, tolerance, FIRE time step and
+        climbing image. The bands share only the potential calls: one per
+        iteration for the interior images of every band still moving.
     """
     starts = np.array(starts, dtype=np.float64, ndmin=2)
     ends = np.array(ends, dtype=np.float64, ndmin=2)

@@ -392,34 +392,15 @@ def find_transition_state(
     potential: Potential,
     minimum_a: np.ndarray,
     minimum_b: np.ndarray,
-    n_images: int = 10,
-    gradient_tolerance: float = 1e-6,
-    zero_tolerance: float = 1e-6,
-    distance_tolerance: float = 1e-3,
-    descent_step: float = 1e-2,
-    descent_max_step: float | None = 0.1,
-    neb_options: dict | None = None,
-    hef_options: dict | None = None,
-    bounded: bool = True,
+    **options,
 ) -> TransitionStateResult | None:
     """Find a verified transition state between two minima.
 
-    Runs :func:`nudged_elastic_band` from ``minimum_a`` to ``minimum_b``,
-    then :func:`connect_transition_state` from its climbing image with the
-    band tangent as the first eigenvector guess.
-
-    Parameters
-    ----------
-    potential : Potential
-    minimum_a, minimum_b : array_like (d,)
-        End points of the band.
-    n_images : int
-        Movable images of the band.
-    gradient_tolerance, zero_tolerance, distance_tolerance, descent_step,
-    descent_max_step, hef_options, bounded
-        As for :func:`connect_transition_state`.
-    neb_options : dict, optional
-        Further keyword arguments of :func:`nudged_elastic_band`.
+    Runs a nudged elastic band from ``minimum_a`` to ``minimum_b``, then
+    :func:`connect_transition_state` from its climbing image with the band
+    tangent as the first eigenvector guess. ``options`` are the keyword
+    arguments of :func:`find_transition_states` (``n_images``,
+    tolerances, ``neb_options``, ``hef_options``, ``bounded``).
 
     Returns
     -------
@@ -429,20 +410,7 @@ def find_transition_state(
     """
     minimum_a = np.asarray(minimum_a, dtype=np.float64).reshape(1, -1)
     minimum_b = np.asarray(minimum_b, dtype=np.float64).reshape(1, -1)
-    return find_transition_states(
-        potential,
-        minimum_a,
-        minimum_b,
-        n_images=n_images,
-        gradient_tolerance=gradient_tolerance,
-        zero_tolerance=zero_tolerance,
-        distance_tolerance=distance_tolerance,
-        descent_step=descent_step,
-        descent_max_step=descent_max_step,
-        neb_options=neb_options,
-        hef_options=hef_options,
-        bounded=bounded,
-    )[0]
+    return find_transition_states(potential, minimum_a, minimum_b, **options)[0]
 
 
 def find_transition_states(

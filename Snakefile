@@ -19,8 +19,12 @@ validate(config, "config/schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/landscape.smk"
+include: "workflow/rules/kmeans.smk"
+include: "workflow/rules/gp.smk"
+include: "workflow/rules/models.smk"
 
 
 rule all:
     input:
         all_landscape_outputs(),
+        STUDY_OUTPUTS,

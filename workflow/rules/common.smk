@@ -4,6 +4,8 @@ from topograph.landscape.spec import validate_spec
 
 RESULTS = config["results"]
 LOGS = config["logs"]
+# Final outputs of the studies; each study's rule file appends its own.
+STUDY_OUTPUTS = []
 
 # Every landscape with its defaults filled in; an invalid one stops the
 # workflow here, with a message naming the key.

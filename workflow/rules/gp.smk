@@ -1,0 +1,1 @@
+# Gaussian-process loss landscapes with a continuous Matern smoothness.

@@ -1,0 +1,1 @@
+# K-means solution landscapes with outliers.

@@ -1,0 +1,1 @@
+# Materials foundation models: tokenizers, pretraining and embeddings.

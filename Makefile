@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml constraints.txt data-packages.txt
 
 demo: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --cores $(CORES)
+	$(BIN)/snakemake --profile profiles/local --cores $(CORES) --report results/report.html
+	@echo
+	@echo "Report with every figure: results/report.html"
+	@echo "Main tables:"
+	@echo "  engine       results/landscapes/<name>/summary.json, rates.csv, frustration.csv"
+	@echo "  K-means      results/kmeans/landscapes.csv, outlier_comparison.csv"
+	@echo "  GP           results/gp/performance_summary.csv, ensemble_gain.csv"
+	@echo "  models       results/models/selfies_ted_evaluation.json"
+	@echo "  fill-tuning  results/filltune/<model>/comparison.csv, proposals.csv"
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" -q

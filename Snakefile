@@ -19,9 +19,14 @@ validate(config, "config/schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/landscape.smk"
+include: "workflow/rules/kmeans_settings.smk"
 include: "workflow/rules/kmeans.smk"
+include: "workflow/rules/gp_settings.smk"
 include: "workflow/rules/gp.smk"
+include: "workflow/rules/models_settings.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/filltune_settings.smk"
+include: "workflow/rules/filltune.smk"
 
 
 rule all:

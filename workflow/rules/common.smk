@@ -1,18 +1,25 @@
 # Settings and helpers shared by every rule file.
 
+import os
+
 from topograph.landscape.spec import validate_spec
 
 RESULTS = config["results"]
 LOGS = config["logs"]
+# The studies this run makes; `landscapes` is the list under landscapes.
+STUDIES = config["studies"]
 # Final outputs of the studies; each study's rule file appends its own.
 STUDY_OUTPUTS = []
 
 # Every landscape with its defaults filled in; an invalid one stops the
-# workflow here, with a message naming the key.
+# workflow here, with a message naming the key. The studies add their own
+# with register_landscape.
 LANDSCAPES = {
     name: validate_spec(spec, source=f"config entry landscapes.{name}")
     for name, spec in config["landscapes"].items()
 }
+# The study each landscape belongs to.
+LANDSCAPE_STUDY = {name: "landscapes" for name in LANDSCAPES}
 
 
 wildcard_constraints:
@@ -22,9 +29,31 @@ wildcard_constraints:
     stage="explore|connect",
 
 
+def study_enabled(study):
+    """Return whether the configuration's studies list includes ``study``."""
+    return study in STUDIES
+
+
+def register_landscape(name, description, study):
+    """Validate a landscape that a study generates and add it to LANDSCAPES."""
+    if name in LANDSCAPES:
+        raise ValueError(
+            f"landscape name {name} is used both by the {study} study and by "
+            f"{LANDSCAPE_STUDY[name]}; rename the entry under landscapes"
+        )
+    LANDSCAPES[name] = validate_spec(description, source=f"{study} landscape {name}")
+    LANDSCAPE_STUDY[name] = study
+
+
 def selected_landscapes():
-    """Return the names of the landscapes this run maps."""
-    selected = config["run_landscapes"] or list(LANDSCAPES)
+    """Return the names of the landscapes whose summaries and figures this run makes.
+
+    These are run_landscapes when given, otherwise every landscape of the
+    enabled studies.
+    """
+    selected = config["run_landscapes"] or [
+        name for name in LANDSCAPES if study_enabled(LANDSCAPE_STUDY[name])
+    ]
     unknown = [name for name in selected if name not in LANDSCAPES]
     if unknown:
         raise ValueError(

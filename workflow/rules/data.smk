@@ -4,13 +4,15 @@
 rule sklearn_dataset:
     output:
         f"{RESULTS}/data/{{dataset}}.csv",
+    log:
+        f"{LOGS}/data/{{dataset}}.log",
+    conda:
+        "../../envs/topograph.yaml"
     params:
         name=dataset_setting("name"),
         features=dataset_setting("features"),
         max_rows=dataset_setting("max_rows"),
         seed=dataset_setting("seed"),
-    log:
-        f"{LOGS}/data/{{dataset}}.log",
     message:
         "Writing data set {wildcards.dataset}"
     shell:

@@ -2,17 +2,20 @@
 # connect minima by transition states, then analyse the database.
 
 
+# Writing a small YAML file takes milliseconds; it runs in the main
+# snakemake process instead of waiting in a cluster queue.
 rule landscape_description:
     output:
         f"{RESULTS}/landscapes/{{landscape}}/{{stage}}.yaml",
+    log:
+        f"{LOGS}/landscapes/{{landscape}}/{{stage}}_description.log",
+    localrule: True
     params:
         # Each stage's file holds only the sections its steps read, so new
         # connect or analysis settings do not rerun basin-hopping.
         spec=lambda wildcards: landscape_sections(
             wildcards, "potential", wildcards.stage, "database"
         ),
-    log:
-        f"{LOGS}/landscapes/{{landscape}}/{{stage}}_description.log",
     message:
         "Writing the {wildcards.stage} description of landscape {wildcards.landscape}"
     run:
@@ -28,16 +31,18 @@ rule explore_shard:
         data=landscape_data,
     output:
         f"{RESULTS}/landscapes/{{landscape}}/shards/explore_{{shard}}.npz",
-    params:
-        shards=lambda wildcards: LANDSCAPES[wildcards.landscape]["explore"]["shards"],
     log:
         f"{LOGS}/landscapes/{{landscape}}/explore_{{shard}}.log",
     benchmark:
         f"{LOGS}/landscapes/{{landscape}}/explore_{{shard}}.benchmark.tsv"
+    conda:
+        "../../envs/topograph.yaml"
     resources:
         runtime=lambda wildcards, attempt: 120 * attempt,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
         cpus_per_task=1,
+    params:
+        shards=lambda wildcards: LANDSCAPES[wildcards.landscape]["explore"]["shards"],
     message:
         "Basin-hopping shard {wildcards.shard} of landscape {wildcards.landscape}"
     shell:
@@ -56,6 +61,8 @@ rule merge_shards:
         f"{RESULTS}/landscapes/{{landscape}}/minima.npz",
     log:
         f"{LOGS}/landscapes/{{landscape}}/merge.log",
+    conda:
+        "../../envs/topograph.yaml"
     message:
         "Merging the basin-hopping shards of landscape {wildcards.landscape}"
     shell:
@@ -76,6 +83,8 @@ rule connect_minima:
         f"{LOGS}/landscapes/{{landscape}}/connect.log",
     benchmark:
         f"{LOGS}/landscapes/{{landscape}}/connect.benchmark.tsv"
+    conda:
+        "../../envs/topograph.yaml"
     resources:
         runtime=lambda wildcards, attempt: 240 * attempt,
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
@@ -101,10 +110,12 @@ rule disconnectivity_graph:
         ),
     log:
         f"{LOGS}/landscapes/{{landscape}}/disconnectivity.log",
-    message:
-        "Drawing the disconnectivity graph of landscape {wildcards.landscape}"
+    conda:
+        "../../envs/topograph.yaml"
     params:
         levels=lambda wildcards: analysis_setting(wildcards, "levels"),
+    message:
+        "Drawing the disconnectivity graph of landscape {wildcards.landscape}"
     shell:
         "topograph landscape plot {input.database}"
         " --levels {params.levels}"
@@ -119,10 +130,12 @@ rule frustration:
         f"{RESULTS}/landscapes/{{landscape}}/frustration.csv",
     log:
         f"{LOGS}/landscapes/{{landscape}}/frustration.log",
-    message:
-        "Frustration contributions of landscape {wildcards.landscape}"
+    conda:
+        "../../envs/topograph.yaml"
     params:
         length_scale=lambda wildcards: analysis_setting(wildcards, "length_scale"),
+    message:
+        "Frustration contributions of landscape {wildcards.landscape}"
     shell:
         "topograph landscape frustration {input.database}"
         " --length-scale {params.length_scale}"
@@ -137,12 +150,14 @@ rule rates:
         f"{RESULTS}/landscapes/{{landscape}}/rates.csv",
     log:
         f"{LOGS}/landscapes/{{landscape}}/rates.log",
-    message:
-        "Rates between the minima of landscape {wildcards.landscape}"
+    conda:
+        "../../envs/topograph.yaml"
     params:
         temperatures=lambda wildcards: ",".join(
             str(value) for value in analysis_setting(wildcards, "temperatures")
         ),
+    message:
+        "Rates between the minima of landscape {wildcards.landscape}"
     shell:
         "topograph landscape rates {input.database}"
         " --temperatures {params.temperatures}"
@@ -157,12 +172,12 @@ rule export_pathsample:
         directory(f"{RESULTS}/landscapes/{{landscape}}/pathsample"),
     log:
         f"{LOGS}/landscapes/{{landscape}}/pathsample.log",
+    conda:
+        "../../envs/topograph.yaml"
     message:
         "Exporting landscape {wildcards.landscape} for PATHSAMPLE"
     shell:
-        "topograph landscape export {input}"
-        " --directory {output}"
-        " > {log} 2>&1"
+        "topograph landscape export {input}" " --directory {output}" " > {log} 2>&1"
 
 
 rule landscape_summary:
@@ -178,10 +193,12 @@ rule landscape_summary:
         ),
     log:
         f"{LOGS}/landscapes/{{landscape}}/summary.log",
-    message:
-        "Summarising landscape {wildcards.landscape}"
+    conda:
+        "../../envs/topograph.yaml"
     params:
         length_scale=lambda wildcards: analysis_setting(wildcards, "length_scale"),
+    message:
+        "Summarising landscape {wildcards.landscape}"
     shell:
         "topograph landscape summary {input.database}"
         " --spec {input.spec}"

@@ -12,7 +12,14 @@ import logging
 import sys
 
 from topograph import __version__
-from topograph.cli import data_commands, landscape_commands
+from topograph.cli import (
+    data_commands,
+    filltune_commands,
+    gp_commands,
+    kmeans_commands,
+    landscape_commands,
+    model_commands,
+)
 
 logger = logging.getLogger("topograph")
 
@@ -24,11 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"topograph {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{landscape,data}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{landscape,data,kmeans,gp,model,filltune}")
     landscape_commands.add_parsers(
         groups.add_parser("landscape", help="explore, connect, merge, plot, export and analyse landscapes")
     )
     data_commands.add_parsers(groups.add_parser("data", help="write data sets that ship offline as CSV"))
+    kmeans_commands.add_parsers(
+        groups.add_parser("kmeans", help="K-means solution landscapes: data with outliers, analysis, study tables")
+    )
+    gp_commands.add_parsers(
+        groups.add_parser("gp", help="Gaussian-process likelihood landscapes with a continuous Matern nu")
+    )
+    model_commands.add_parsers(
+        groups.add_parser("model", help="pretrain, embed with and decode from molecular and materials models")
+    )
+    filltune_commands.add_parsers(
+        groups.add_parser("filltune", help="fill-tuning: latent response, roughness, proposals and downstream evaluation")
+    )
     return parser
 
 

@@ -138,6 +138,11 @@ def _search_pairs(potential, database, pairs, settings) -> int:
     minima = database.minima
     starts = np.array([minima.coordinates[i] for i, _ in pairs])
     ends = np.array([minima.coordinates[j] for _, j in pairs])
+    if database.aligner is not None:
+        # Bring each end to the symmetry copy nearest its start (for K-means,
+        # the best relabelling of the centres), so the band does not cross
+        # the barrier between two copies of one minimum.
+        ends = np.array([database.aligner(start, end) for start, end in zip(starts, ends)])
     results = find_transition_states(
         potential,
         starts,
@@ -146,9 +151,15 @@ def _search_pairs(potential, database, pairs, settings) -> int:
         neb_options={"max_iterations": settings["neb_iterations"]},
     )
     found = 0
+    excluded_minimum = getattr(potential, "is_excluded_minimum", None)
     for (i, j), result in zip(pairs, results):
         if result is None:
             logger.debug("no transition state between minima %d and %d", i, j)
+            continue
+        if callable(excluded_minimum) and any(
+            excluded_minimum(minimum.coordinates) for minimum in (result.minimum1, result.minimum2)
+        ):
+            logger.debug("the transition state between %d and %d leads to an excluded minimum; not stored", i, j)
             continue
         endpoints = []
         for minimum in (result.minimum1, result.minimum2):

@@ -54,6 +54,11 @@ def chain_starts(potential: Potential, explore: dict) -> np.ndarray:
         return np.array(points, dtype=np.float64)
 
     rng = np.random.default_rng(explore["seed"])
+    # A potential whose useful region is not a box (K-means centres belong
+    # near data points) draws its own random starts.
+    sample_starts = getattr(potential, "sample_starts", None)
+    if callable(sample_starts):
+        return sample_starts(rng, explore["n_starts"])
     if potential.bounded:
         low, high = potential.lower_bounds, potential.upper_bounds
     else:
@@ -73,11 +78,16 @@ def shard_chains(n_chains: int, shard: int, shards: int) -> np.ndarray:
 
 
 def empty_database(potential: Potential, spec: dict, metadata: dict | None = None) -> StationaryPointDatabase:
-    """Return an empty database with the landscape's duplicate tolerances."""
+    """Return an empty database with the landscape's duplicate tolerances.
+
+    A potential with an ``aligner`` attribute, such as the K-means cost whose
+    centres are interchangeable, has its minima compared after alignment.
+    """
     return StationaryPointDatabase(
         potential.dimension,
         energy_tolerance=spec["database"]["energy_tolerance"],
         distance_tolerance=spec["database"]["distance_tolerance"],
+        aligner=getattr(potential, "aligner", None),
         metadata={"landscape": spec, **(metadata or {})},
     )
 
@@ -179,12 +189,19 @@ def _insert_minima(database, potential, found, keep_bound_minima):
     quenches = found.arrays()
     order = np.lexsort((quenches["steps"], quenches["chains"]))
     skipped = 0
+    # A potential may exclude degenerate minima, such as K-means solutions
+    # with an empty cluster, whose cost is flat along the empty centre.
+    excluded_minimum = getattr(potential, "is_excluded_minimum", None)
+    excluded = set()
     for row in order:
         on_bounds = bool(quenches["on_bounds"][row].any())
         if on_bounds and not keep_bound_minima:
             skipped += 1
             continue
         coordinates = quenches["coordinates"][row]
+        if callable(excluded_minimum) and excluded_minimum(coordinates):
+            excluded.add(round(float(quenches["energies"][row]), 8))
+            continue
         energy = quenches["energies"][row]
         if database.match_minimum(energy, coordinates) is not None:
             continue
@@ -194,6 +211,8 @@ def _insert_minima(database, potential, found, keep_bound_minima):
         logger.warning(
             "dropped %d quenches that ended on the bounds (database.keep_bound_minima is false)", skipped
         )
+    if excluded:
+        logger.info("excluded quenches at %d energies that the potential marks as degenerate minima", len(excluded))
 
 
 class _Found:

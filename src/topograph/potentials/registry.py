@@ -2,7 +2,7 @@
 
 A description is a mapping such as::
 
-    # potential: muller_brown | schwefel | lennard_jones | rbf_interpolant
+    # potential: muller_brown | schwefel | lennard_jones | rbf_interpolant | kmeans
     potential: rbf_interpolant
     parameters: {data: points.csv, smoothing: 1.0e-4, bounds: data, scale: true}
     backend: numpy                 # or torch
@@ -26,6 +26,24 @@ Parameters by potential:
   - ``key``: the array to use from an .npz file that contains several;
   - ``chunk_size``.
 
+- ``roughness_surface``: ``gaussians`` (required), an .npz file written by
+  ``topograph filltune roughness``; ``bounds``: ``gaussians`` (default, the
+  box stored with them), ``none`` or ``[low, high]``; ``chunk_size``.
+
+- ``kmeans``: ``n_clusters`` (required); ``data``, a CSV file with a header
+  whose columns ``label`` and ``outlier`` (if present) are not features, or
+  inline ``points``; ``smoothing`` (default 0.01) or ``temperature``, the
+  soft-min temperature of :class:`~topograph.potentials.kmeans.KMeansCost`;
+  ``chunk_size``.
+
+- ``gp_likelihood``: the negative log marginal likelihood of a Matérn GP
+  over log hyperparameters (:mod:`topograph.potentials.gp_likelihood`).
+  ``data`` (required) is a .csv, .npy or .npz file whose last column is
+  the target; ``nu`` is a positive number, ``inf`` or ``free`` (default:
+  ``log ν`` is a coordinate); ``ard`` (default false); ``bounds`` in
+  natural units per hyperparameter; ``standardize`` (default true: inputs
+  and target to zero mean and unit variance); ``alpha``; ``hessian_step``.
+
 Unknown names and keys raise ValueError naming the value and the closest
 valid one. Relative data paths are resolved against ``base_directory``,
 which :func:`load_potential_file` sets to the YAML file's folder.
@@ -44,6 +62,7 @@ import yaml
 
 from topograph.potentials.backend import BACKEND_NAMES
 from topograph.potentials.base import Potential
+from topograph.potentials.kmeans import KMeansCost
 from topograph.potentials.lennard_jones import LennardJonesCluster
 from topograph.potentials.messages import describe_rows
 from topograph.potentials.muller_brown import MullerBrown
@@ -69,6 +88,17 @@ PARAMETER_KEYS = {
         "scale",
         "key",
         "chunk_size",
+    ),
+    "kmeans": ("n_clusters", "data", "points", "smoothing", "temperature", "chunk_size"),
+    "roughness_surface": ("gaussians", "bounds", "chunk_size"),
+    "gp_likelihood": (
+        "data",
+        "nu",
+        "ard",
+        "bounds",
+        "standardize",
+        "alpha",
+        "hessian_step",
     ),
 }
 POTENTIAL_NAMES = tuple(PARAMETER_KEYS)
@@ -127,6 +157,12 @@ def build_potential(spec: Mapping, base_directory=None) -> Potential:
     if name == "lennard_jones":
         return LennardJonesCluster(**parameters, **options)
     base_directory = Path.cwd() if base_directory is None else Path(base_directory)
+    if name == "kmeans":
+        return _build_kmeans(parameters, options, base_directory)
+    if name == "roughness_surface":
+        return _build_roughness_surface(parameters, options, base_directory)
+    if name == "gp_likelihood":
+        return _build_gp_likelihood(parameters, options, base_directory)
     return _build_rbf_interpolant(parameters, options, base_directory)
 
 
@@ -182,11 +218,27 @@ def check_potential_spec(spec: Mapping) -> None:
         _require(parameters, "dimension", name, "a positive integer")
     if name == "lennard_jones":
         _require(parameters, "n_atoms", name, "an integer of at least 2")
+    if name == "roughness_surface":
+        _require(parameters, "gaussians", name, "an .npz file of roughness Gaussians")
+    if name == "gp_likelihood":
+        _require(parameters, "data", name, "a .csv, .npy or .npz file, target last")
+        if backend != "numpy":
+            raise ValueError(
+                "potential 'gp_likelihood' runs on the numpy backend only; set "
+                "backend: numpy"
+            )
     if name == "rbf_interpolant" and not {"data", "points", "values"} & set(parameters):
         raise ValueError(
             "potential 'rbf_interpolant' needs either 'data' (a .csv, .npy or .npz "
             "file) or both 'points' and 'values'; got neither"
         )
+    if name == "kmeans":
+        _require(parameters, "n_clusters", name, "the number of clusters K")
+        if ("data" in parameters) == ("points" in parameters):
+            raise ValueError(
+                "potential 'kmeans' needs exactly one of 'data' (a CSV file) and "
+                "'points' (inline rows)"
+            )
 
 
 def _require(parameters: Mapping, key: str, name: str, description: str) -> None:
@@ -268,6 +320,90 @@ def _build_rbf_interpolant(parameters: Mapping, options: dict, base_directory: P
         source,
     )
     return potential
+
+
+def _build_kmeans(parameters: Mapping, options: dict, base_directory: Path):
+    """Build a KMeansCost from a CSV file or inline points."""
+    from topograph.kmeans.datasets import read_clustering_csv
+
+    if "data" in parameters:
+        path = Path(parameters["data"])
+        if not path.is_absolute():
+            path = base_directory / path
+        data = read_clustering_csv(path)
+        points, spread = data.points, data.spread()
+        source = f"data file '{path}'"
+    else:
+        points, spread = _inline_array(parameters["points"], "points"), None
+        source = "the inline points"
+    smoothing = {
+        key: parameters[key] for key in ("smoothing", "temperature") if key in parameters
+    }
+    try:
+        return KMeansCost(
+            points,
+            parameters["n_clusters"],
+            chunk_size=parameters.get("chunk_size"),
+            spread=spread,
+            **smoothing,
+            **options,
+        )
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+
+
+def _build_roughness_surface(parameters: Mapping, options: dict, base_directory: Path):
+    """Build a RoughnessSurface from a file of Gaussians (``topograph filltune roughness``)."""
+    # Imported here because the fill-tuning package imports this module.
+    from topograph.filltune.gaussians import RoughnessGaussians
+    from topograph.filltune.roughness_surface import RoughnessSurface
+
+    path = Path(parameters["gaussians"])
+    if not path.is_absolute():
+        path = base_directory / path
+    bounds = parameters.get("bounds", "gaussians")
+    if isinstance(bounds, str) and bounds.lower() == "none":
+        bounds = None
+    elif isinstance(bounds, str) and bounds != "gaussians":
+        raise ValueError(
+            f"bounds must be 'gaussians', 'none' or [low, high]; got {bounds!r}"
+        )
+    gaussians = RoughnessGaussians.load(path)
+    return RoughnessSurface(
+        gaussians, bounds=bounds, chunk_size=parameters.get("chunk_size"), **options
+    )
+
+
+def _build_gp_likelihood(parameters: Mapping, options: dict, base_directory: Path):
+    """Build a GP likelihood potential from a data file, standardised by default."""
+    from topograph.gp.data import Standardiser
+    from topograph.potentials.gp_likelihood import GPLikelihoodPotential
+
+    path = Path(parameters["data"])
+    if not path.is_absolute():
+        path = base_directory / path
+    table = read_data_table(path)
+    inputs, targets = table[:, :-1], table[:, -1]
+    standardize = parameters.get("standardize", True)
+    if not isinstance(standardize, bool):
+        raise ValueError(f"standardize must be true or false; got {standardize!r}")
+    nu = parameters.get("nu", "free")
+    try:
+        if standardize:
+            standardiser = Standardiser.fit(inputs, targets)
+            inputs = standardiser.inputs(inputs)
+            targets = standardiser.targets(targets)
+        return GPLikelihoodPotential(
+            inputs,
+            targets,
+            nu=None if nu == "free" else nu,
+            ard=bool(parameters.get("ard", False)),
+            bounds=parameters.get("bounds"),
+            alpha=parameters.get("alpha", 0.0),
+            hessian_step=parameters.get("hessian_step", 1e-4),
+        )
+    except ValueError as error:
+        raise ValueError(f"data file '{path}': {error}") from None
 
 
 def _inline_array(values, name: str) -> np.ndarray:

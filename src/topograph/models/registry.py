@@ -1,0 +1,60 @@
+"""Loading models by name or from a checkpoint directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from topograph.models.base import MolecularModel
+from topograph.models.checkpoint_files import MODEL_INFO_FILE, read_json
+
+MODEL_NAMES = ("selfies_ted", "rxnfp_bert", "chgnet")
+# The shipped default SELFIES-TED checkpoint, pretrained on QM9 (see models/README.md).
+DEFAULT_SELFIES_TED = Path(__file__).resolve().parents[3] / "models" / "selfies_ted_qm9"
+
+
+def load_model(name_or_directory: str, device: str = "cpu") -> MolecularModel:
+    """Load a model by name or from a saved checkpoint directory.
+
+    Parameters
+    ----------
+    name_or_directory
+        ``selfies_ted`` (the shipped default checkpoint), ``rxnfp_bert`` (the
+        weights inside ``rxnfp``), ``chgnet`` (the weights inside ``chgnet``),
+        or a directory written by a model's ``save``, or a SELFIES-TED
+        checkpoint in Hugging Face layout without projector weights.
+    device
+        Torch device, e.g. ``cpu`` or ``cuda``.
+    """
+    from topograph.models.chgnet_model import load_chgnet
+    from topograph.models.rxnfp_bert import load_rxnfp_bert
+    from topograph.models.selfies_ted import load_selfies_ted
+
+    name_or_directory = str(name_or_directory)
+    if name_or_directory == "selfies_ted":
+        if not DEFAULT_SELFIES_TED.is_dir():
+            raise ValueError(
+                f"the default SELFIES-TED checkpoint {DEFAULT_SELFIES_TED} is missing; "
+                f"restore models/ from the repository or retrain it with `topograph model pretrain`"
+            )
+        return load_selfies_ted(DEFAULT_SELFIES_TED, device)
+    if name_or_directory == "rxnfp_bert":
+        return load_rxnfp_bert(None, device)
+    if name_or_directory == "chgnet":
+        return load_chgnet(None, device)
+
+    directory = Path(name_or_directory)
+    if not directory.is_dir():
+        raise ValueError(
+            f"{name_or_directory!r} is neither a model name ({', '.join(MODEL_NAMES)}) nor a checkpoint directory"
+        )
+    if (directory / MODEL_INFO_FILE).is_file():
+        model_name = read_json(directory, MODEL_INFO_FILE).get("model")
+    elif (directory / "config.json").is_file() and read_json(directory, "config.json").get("model_type") == "bart":
+        # A SELFIES-TED checkpoint saved by Hugging Face transformers alone.
+        model_name = "selfies_ted"
+    else:
+        raise ValueError(f"{directory} contains neither {MODEL_INFO_FILE} nor a BART config.json; it is not a model checkpoint")
+    loaders = {"selfies_ted": load_selfies_ted, "rxnfp_bert": load_rxnfp_bert, "chgnet": load_chgnet}
+    if model_name not in loaders:
+        raise ValueError(f"{directory / MODEL_INFO_FILE} names model {model_name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    return loaders[model_name](directory, device)

@@ -7,12 +7,17 @@
 
 from snakemake.utils import min_version, validate
 
+from topograph.landscape.spec import check_configuration
+
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
 
 
+# Names every unknown key with its nearest valid one; validate then fills
+# in the defaults.
+check_configuration(config, "config/schema.yaml")
 validate(config, "config/schema.yaml")
 
 

@@ -56,7 +56,6 @@ def read_table(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.slow
 def test_gp_workflow_tables(tmp_path):
     shutil.copy(REPOSITORY / "Snakefile", tmp_path / "Snakefile")
     for folder in ("workflow", "config", "envs"):

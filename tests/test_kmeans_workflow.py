@@ -36,7 +36,6 @@ def read_rows(path):
         return list(csv.DictReader(handle))
 
 
-@pytest.mark.slow
 def test_kmeans_study_outputs(tmp_path):
     shutil.copy(REPOSITORY / "Snakefile", tmp_path / "Snakefile")
     for folder in ("workflow", "config", "envs"):

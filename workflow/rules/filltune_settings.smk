@@ -1,12 +1,39 @@
 # Settings, landscapes and input functions of fill-tuning; its rules are in
 # filltune.smk.
 
+import difflib
+
+from topograph.downstream.datasets import BUILTIN_TASKS
+
 FILLTUNE = config["filltune"]
 FILLTUNE_FOLDER = f"{RESULTS}/filltune"
 FILLTUNE_MODELS = list(FILLTUNE["models"])
 # Models that decode latent points; the others retrieve pool molecules.
 DECODER_MODELS = ("selfies_ted",)
 TRAINING_SEEDS = FILLTUNE["training"]["seeds"]
+
+
+def check_filltune_settings():
+    """Reject settings the schema cannot express, before any job runs."""
+    tasks = FILLTUNE["tasks"] + [FILLTUNE["finetune"]["task"]]
+    for task in tasks:
+        if task.startswith("csv:"):
+            continue
+        if task not in BUILTIN_TASKS:
+            close = difflib.get_close_matches(task, BUILTIN_TASKS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"filltune names the unknown downstream task {task!r}; {hint}"
+                f"valid tasks: {', '.join(BUILTIN_TASKS)}, or csv:path=FILE,..."
+            )
+    low, high = FILLTUNE["sampling"]["box"]
+    if not low < high:
+        raise ValueError(
+            f"filltune.sampling.box [{low}, {high}] is empty; give [low, high] with low < high"
+        )
+
+
+check_filltune_settings()
 
 
 def filltune_model(wildcards):

@@ -27,8 +27,13 @@ def model_reference(name):
 
 
 def model_inputs(name):
-    """Return the checkpoint directory a job using a model depends on, if it is a file of the workflow."""
-    if name == "selfies_ted":
+    """Return the checkpoint directory a job using a model depends on.
+
+    Models that ship inside packages (rxnfp_bert, chgnet) have none; a
+    configured checkpoint folder is an input, so a missing one stops the
+    workflow before any job.
+    """
+    if name == "selfies_ted" or name in MODELS["checkpoints"]:
         return [model_reference(name)]
     return []
 

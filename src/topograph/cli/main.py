@@ -65,6 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         logger.debug("invalid input", exc_info=True)
         print(f"topograph: error: {error}", file=sys.stderr)
         return 2
+    except KeyError as error:
+        # A table or file without a column or entry that the command reads.
+        logger.debug("missing key", exc_info=True)
+        print(
+            f"topograph: error: an input has no column or entry {error}; pass the file "
+            "that the matching topograph command writes",
+            file=sys.stderr,
+        )
+        return 2
     except MemoryError:
         print(
             "topograph: error: out of memory; reduce the sizes in the description "

@@ -76,7 +76,7 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("--learning-rate", type=float, default=5e-5, help="AdamW peak learning rate, decayed linearly (default: 5e-5)")
     resume.add_argument("--seed", type=int, default=0, help="seed of shuffling and masking (default: 0)")
     resume.add_argument("--max-steps", type=int, help="stop after this many optimiser steps (default: all epochs)")
-    resume.add_argument("--accelerator", default="auto", help="auto, cpu or gpu (default: auto)")
+    resume.add_argument("--accelerator", default="auto", choices=("auto", "cpu", "gpu"), help="auto, cpu or gpu (default: auto)")
     resume.set_defaults(handler=_continue)
 
     finetune = commands.add_parser(
@@ -96,7 +96,7 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
     finetune.add_argument("--batch-size", type=int, default=32, help="molecules per step (default: 32)")
     finetune.add_argument("--learning-rate", type=float, default=5e-5, help="AdamW peak learning rate, decayed linearly (default: 5e-5)")
     finetune.add_argument("--seed", type=int, default=0, help="seed of the head, shuffling and the task subsample (default: 0)")
-    finetune.add_argument("--accelerator", default="auto", help="auto, cpu or gpu (default: auto)")
+    finetune.add_argument("--accelerator", default="auto", choices=("auto", "cpu", "gpu"), help="auto, cpu or gpu (default: auto)")
     finetune.set_defaults(handler=_finetune)
 
     molecules = commands.add_parser("molecules", help="write a packaged molecule set as a CSV of id and SMILES")

@@ -105,6 +105,27 @@ def validate_spec(spec: dict, source: str = "landscape description") -> dict:
     return filled
 
 
+def check_configuration(config: dict, schema_path: str | Path, source: str = "the configuration") -> None:
+    """Check a workflow configuration against its JSON schema, without filling defaults.
+
+    Raises
+    ------
+    ValueError
+        naming every invalid key or value, with the nearest valid key or
+        value, in place of the schema library's dump of the whole schema.
+    """
+    with open(schema_path, encoding="utf-8") as handle:
+        config_schema = yaml.safe_load(handle)
+    validator_class = jsonschema.validators.validator_for(config_schema)
+    errors = sorted(
+        validator_class(config_schema).iter_errors(config),
+        key=lambda error: list(map(str, error.absolute_path)),
+    )
+    if errors:
+        details = [_describe_error(error) for error in errors]
+        raise ValueError(f"{source} is invalid:\n  " + "\n  ".join(details))
+
+
 def load_spec(path: str | Path) -> dict:
     """Read a landscape description from a YAML file and validate it."""
     path = Path(path)

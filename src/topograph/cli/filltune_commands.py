@@ -497,8 +497,8 @@ def _write_lowest_response_fallback(arguments, database, table, scaling) -> None
     A landscape without transition states has no barriers, so no frustration
     contributions and no roughness surface. The data points whose neighbours
     are least similar to them are then the best available estimate of the
-    rough regions. The minima table marks them with energy equal to the
-    response (0 to 1, lowest first), and the log says why.
+    rough regions. The minima table gives each the response (0 to 1, lowest
+    first) as its energy, and a warning in the log names the reason.
     """
     from topograph.filltune.gaussians import RoughnessGaussians
     from topograph.filltune.surface_minima import SurfaceMinima

@@ -14,7 +14,7 @@ The statistics follow the usual generative-model definitions. Validity is
 the fraction of decoded minima that are valid molecules, and uniqueness the
 fraction of valid ones that are distinct. Novelty is the fraction of the
 kept proposals that are not in a reference corpus (canonical SMILES). When
-fewer than ``n_proposals`` molecules are found, ``shortfall`` says why.
+fewer than ``n_proposals`` molecules are found, ``shortfall`` gives the reason.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Fill-tuning probes how smoothly a model's decoder maps its latent space to
 molecules. It draws ``n_samples`` points of the box ``[low, high]^d`` by
 Latin-hypercube sampling (each of the ``n_samples`` equal strata of every
-coordinate holds exactly one point) and, around each, ``n_neighbours``
+coordinate contains exactly one point) and, around each, ``n_neighbours``
 points at Euclidean distance exactly ``radius`` in directions drawn
 uniformly on the unit sphere (normalised standard normal vectors). The
 published settings are 5000 samples, 10 neighbours, radius 0.05 and the box

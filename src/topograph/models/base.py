@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Sequence
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def tokenize_checked(tokenizer, smiles: Sequence[str], max_length: int) -> tuple[list[list[int]], list[int], list[tuple[int, str]]]:
+    """Tokenise molecules with a tokenizer's ``encode_checked``, skipping the invalid ones.
+
+    Returns
+    -------
+    sequences, valid_indices, invalid
+        Token ids of the valid molecules, their indices in ``smiles``, and
+        ``(index, reason)`` for every molecule that could not be tokenised.
+    """
+    sequences, valid, invalid = [], [], []
+    for index, item in enumerate(smiles):
+        ids, reason = tokenizer.encode_checked(item, max_length)
+        if ids is None:
+            invalid.append((index, reason))
+        else:
+            sequences.append(ids)
+            valid.append(index)
+    if invalid:
+        logger.warning("%d of %d molecules cannot be embedded; the first: %s", len(invalid), len(smiles), invalid[0][1])
+    return sequences, valid, invalid
 
 
 class MolecularModel(abc.ABC):

@@ -24,7 +24,7 @@ import torch
 from safetensors import SafetensorError
 from transformers import BertConfig, BertForMaskedLM
 
-from topograph.models.base import MolecularModel
+from topograph.models.base import MolecularModel, tokenize_checked
 from topograph.models.checkpoint_files import MODEL_INFO_FILE, read_json, write_json
 from topograph.models.corpus import package_folder
 from topograph.models.selfies_ted_training import pad_batch
@@ -72,17 +72,7 @@ class RxnfpBertModel(MolecularModel):
         self.max_length = network.config.max_position_embeddings
 
     def _tokenize(self, smiles: Sequence[str]) -> tuple[list[list[int]], list[int], list[tuple[int, str]]]:
-        sequences, valid, invalid = [], [], []
-        for index, item in enumerate(smiles):
-            ids, reason = self.tokenizer.encode_checked(item, self.max_length)
-            if ids is None:
-                invalid.append((index, reason))
-            else:
-                sequences.append(ids)
-                valid.append(index)
-        if invalid:
-            logger.warning("%d of %d molecules cannot be embedded; the first: %s", len(invalid), len(smiles), invalid[0][1])
-        return sequences, valid, invalid
+        return tokenize_checked(self.tokenizer, smiles, self.max_length)
 
     @torch.no_grad()
     def encode_checked(self, smiles: Sequence[str]) -> tuple[np.ndarray, list[int], list[tuple[int, str]]]:

@@ -32,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import save_file
 from transformers import BartForConditionalGeneration
 
-from topograph.models.base import MolecularModel
+from topograph.models.base import MolecularModel, tokenize_checked
 from topograph.models.checkpoint_files import (
     MODEL_INFO_FILE,
     read_json,
@@ -98,16 +98,7 @@ class SelfiesTedModel(MolecularModel):
             self.latent_bounds = (-np.inf, np.inf)
 
     def _tokenize(self, smiles: Sequence[str]) -> tuple[list[list[int]], list[int], list[tuple[int, str]]]:
-        sequences, valid, invalid = [], [], []
-        for index, item in enumerate(smiles):
-            ids, reason = self.tokenizer.encode_checked(item, self.network.max_length)
-            if ids is None:
-                invalid.append((index, reason))
-            else:
-                sequences.append(ids)
-                valid.append(index)
-        if invalid:
-            logger.warning("%d of %d molecules cannot be embedded; the first: %s", len(invalid), len(smiles), invalid[0][1])
+        sequences, valid, invalid = tokenize_checked(self.tokenizer, smiles, self.network.max_length)
         if not self.tokenizer.isomeric:
             stereo = sum(1 for index in valid if any(mark in smiles[index] for mark in ("@", "/", "\\")))
             if stereo:

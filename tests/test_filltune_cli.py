@@ -249,6 +249,28 @@ def test_invalid_input_exits_2(tmp_path, fake_models, capsys):
     assert "did you mean 'freesolv'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--test-fraction", "1.5"], "--test-fraction 1.5 must lie strictly between 0 and 1"),
+        (["--test-fraction", "0"], "--test-fraction 0.0 must lie strictly between 0 and 1"),
+        (["--base", "baseline", "--table", "table.csv"], "--base 'baseline' is not the name of a --model; pass one of base, tuned"),
+    ],
+)
+def test_evaluate_checks_arguments_before_models(options, expected, tmp_path, capsys, monkeypatch):
+    def load_model(name_or_directory, device="cpu"):
+        raise AssertionError("a model was loaded before the arguments were checked")
+
+    monkeypatch.setattr(topograph.models, "load_model", load_model, raising=False)
+    # The task file does not exist either, so a task read before the checks
+    # would report the file instead.
+    task = f"csv:path={tmp_path / 'absent.csv'},smiles=mol,label=y,type=regression"
+    status = run("evaluate", "--model", "base=base", "--model", "tuned=other", "--task", task,
+                 "--output", tmp_path / "metrics.csv", *options)  # fmt: skip
+    assert status == 2
+    assert expected in capsys.readouterr().err
+
+
 def test_roughness_rejects_unscaled_landscape(tmp_path, capsys):
     database = StationaryPointDatabase(2)
     database.add_minimum(0.0, [2.0, 3.0])

@@ -37,6 +37,24 @@ def test_invalid_data_settings_exit_2(tmp_path, capsys, monkeypatch, arguments, 
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("name", "settings", "expected"),
+    [
+        ("mauna", {"source": "statsmodels"},
+         "GP data set 'mauna' (source statsmodels) has no name key, so it reads the real data set 'mauna', "
+         "which does not exist; set name to one of diabetes, co2, sunspots, nile, engel, elnino"),
+        ("river", {"source": "statsmodels", "name": "nil"}, "did you mean 'nile'?"),
+        ("prior", {"source": "synthetic", "n_points": 10},
+         "GP data set 'prior' (source synthetic) has no nu; give the smoothness of its Matern prior"),
+    ],
+)  # fmt: skip
+def test_data_command_names_bad_entry(tmp_path, capsys, name, settings, expected):
+    output = tmp_path / "x.csv"
+    assert main(["gp", "data", name, "--settings", json.dumps(settings), "--output", str(output)]) == 2
+    assert expected in capsys.readouterr().err
+    assert not output.exists()
+
+
 def test_unknown_setting_key_exits_2(tmp_path, capsys):
     data = tmp_path / "data.csv"
     np.savetxt(data, np.column_stack([np.linspace(0, 1, 10), np.sin(np.linspace(0, 3, 10))]), delimiter=",")

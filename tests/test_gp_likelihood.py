@@ -122,6 +122,13 @@ def test_constant_target_raises_when_standardised():
         Standardiser.fit(inputs, np.full(8, 3.0))
 
 
+def test_constant_target_message_plain_number():
+    inputs = np.linspace(0, 1, 8)[:, None]
+    with pytest.raises(ValueError, match=r"target is constant \(5\.0\)") as raised:
+        Standardiser.fit(inputs, np.full(8, 5.0))
+    assert "np.float64" not in str(raised.value)
+
+
 def test_constant_target_has_finite_loss():
     # Unstandardised, a constant target is an ordinary vector: no NaN.
     inputs = np.linspace(0, 1, 8)[:, None]

@@ -20,6 +20,7 @@ from topograph.kmeans.datasets import (
     write_clustering_csv,
 )
 from topograph.kmeans.funnels import barriers_to_global, drains_to_global, funnel_bottoms
+from topograph.kmeans.grid import PACKAGED_DISTINCT_ROWS, check_cluster_counts
 from topograph.kmeans.lloyd import canonical_partition, lloyd_polish
 from topograph.kmeans.metrics import matched_accuracy, rand_index
 from topograph.kmeans.outliers import add_outliers
@@ -63,6 +64,50 @@ def test_outliers_lie_beyond_the_data():
     np.testing.assert_array_equal(again.points, noisy.points)
     assert not np.array_equal(add_outliers(iris, 12, seed=4).points, noisy.points)
     assert noisy.spread() == pytest.approx(iris.spread())
+
+
+@pytest.mark.parametrize("standardise", [False, True])
+@pytest.mark.parametrize("source", sorted(PACKAGED_DISTINCT_ROWS))
+def test_packaged_distinct_rows_match_data(source, standardise):
+    points = load_dataset({"source": source, "standardise": standardise}).points
+    assert np.unique(points, axis=0).shape[0] == PACKAGED_DISTINCT_ROWS[source]
+
+
+def kmeans_settings(datasets, clusters, outliers=(0,)):
+    return {"datasets": datasets, "clusters": list(clusters), "outliers": list(outliers), "seeds": [0],
+            "outlier_distance": 3.0}  # fmt: skip
+
+
+BLOBS = {"source": "blobs", "standardise": False, "n_samples": 20, "centers": 3, "n_features": 2,
+         "cluster_std": 1.0, "seed": 0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("dataset", "clusters", "expected"),
+    [
+        ({"source": "iris", "standardise": False}, [3, 150],
+         "kmeans.clusters includes K = 150, but data set 'd' (source iris) with 0 outliers has only 149 "
+         "distinct points; lower K to at most 149"),
+        ({"source": "wine", "standardise": True}, [400],
+         "K = 400, but data set 'd' (source wine) with 0 outliers has only 178 distinct points"),
+        (BLOBS, [21], "K = 21, but data set 'd' (source blobs) with 0 outliers has only 20 distinct points; "
+         "lower K to at most 20 or raise its n_samples"),
+    ],
+)  # fmt: skip
+def test_cluster_count_above_distinct_points(dataset, clusters, expected):
+    with pytest.raises(ValueError) as raised:
+        check_cluster_counts(kmeans_settings({"d": dataset}, clusters))
+    assert expected in str(raised.value)
+
+
+def test_cluster_counts_within_data_pass():
+    csv_entry = {"source": "csv", "standardise": False, "path": "absent.csv", "label_column": None}
+    datasets = {"iris": {"source": "iris", "standardise": False}, "blobs": BLOBS, "user": csv_entry}
+    check_cluster_counts(kmeans_settings(datasets, [2, 20]))
+    # Outliers are distinct points too: 149 distinct rows and 10 outliers allow K = 159.
+    check_cluster_counts(kmeans_settings({"iris": datasets["iris"]}, [159], outliers=[10]))
+    with pytest.raises(ValueError, match="with 10 outliers has only 159 distinct points"):
+        check_cluster_counts(kmeans_settings({"iris": datasets["iris"]}, [160], outliers=[10, 20]))
 
 
 def test_outlier_count_must_be_valid():

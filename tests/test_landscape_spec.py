@@ -3,7 +3,8 @@
 import pytest
 import yaml
 
-from topograph.landscape.spec import load_spec, validate_spec
+from conftest import REPOSITORY
+from topograph.landscape.spec import check_configuration, load_spec, validate_spec
 
 MINIMAL = {"potential": {"potential": "muller_brown"}}
 
@@ -58,6 +59,12 @@ def test_potential_parameter_typo_rejected():
     spec = {"potential": {"potential": "lennard_jones", "parameters": {"natoms": 13}}}
     with pytest.raises(ValueError, match="did you mean 'n_atoms'"):
         validate_spec(spec)
+
+
+def test_empty_list_names_the_valid_values():
+    with pytest.raises(ValueError) as raised:
+        check_configuration({"studies": []}, REPOSITORY / "config" / "schema.yaml")
+    assert "studies is empty; list at least 1 of: landscapes, kmeans, gp, models, filltune" in str(raised.value)
 
 
 def test_load_missing_file(tmp_path):

@@ -100,12 +100,58 @@ def test_demo_configuration_dry_run():
         ({"filltune": {"propsals": 3}}, "unknown key 'propsals' in filltune: did you mean 'proposals'?"),
         ({"filltune": {"tasks": ["solubilty"]}}, "did you mean 'solubility'?"),
         ({"filltune": {"sampling": {"box": [1.0, -1.0]}}}, "filltune.sampling.box [1.0, -1.0] is empty"),
+        ({"studies": []}, "studies is empty; list at least 1 of: landscapes, kmeans, gp, models, filltune"),
+        (
+            {"kmeans": {"clusters": [3, 200]}},
+            "kmeans.clusters includes K = 200, but data set 'iris-raw' (source iris) with 0 outliers "
+            "has only 149 distinct points; lower K to at most 149",
+        ),
+        (
+            {"gp": {"bounds": {"lengthscale": [100.0, 0.01]}}},
+            "gp.bounds: invalid bound 'lengthscale': [100.0, 0.01]; give 0 < low < high < inf",
+        ),
+        (
+            {"gp": {"datasets": {"mauna": {"source": "statsmodels"}}}},
+            "GP data set 'mauna' (source statsmodels) has no name key, so it reads the real data set "
+            "'mauna', which does not exist; set name to one of diabetes, co2, sunspots, nile, engel, elnino",
+        ),
+        (
+            {"filltune": {"models": {"selfies_ted": {"latent_dim": 64}}}},
+            "filltune.models.selfies_ted.latent_dim is 64, but model selfies_ted "
+            "(models/selfies_ted_qm9) has 128 latent dimensions; set latent_dim: 128",
+        ),
+        (
+            {"filltune": {"models": {"rxnfp_bert": {"latent_dim": 128}}}},
+            "filltune.models.rxnfp_bert.latent_dim is 128, but model rxnfp_bert (rxnfp_bert) "
+            "has 256 latent dimensions; set latent_dim: 256",
+        ),
     ],
 )
 def test_invalid_study_settings_stop_before_any_job(workflow_copy, section, expected):
     (workflow_copy / "override.yaml").write_text(yaml.safe_dump(section))
     completed = snakemake(workflow_copy, "--dry-run", "--configfile", "override.yaml")
     assert completed.returncode != 0
+    assert expected in completed.stderr + completed.stdout
+    assert "Job stats" not in completed.stdout
+
+
+def test_wrong_checkpoint_latent_dim_stops_dry_run(workflow_copy):
+    """The latent size of a configured checkpoint folder is read from its JSON files."""
+    folder = workflow_copy / "custom_checkpoint"
+    folder.mkdir()
+    info = {"model": "selfies_ted", "projector": {"latent_dim": 32, "latent_positions": 16}}
+    (folder / "topograph_model.json").write_text(json.dumps(info))
+    override = {
+        "models": {"checkpoints": {"custom": "custom_checkpoint"}},
+        "filltune": {"models": {"custom": {"latent_dim": 128, "pool": {"source": "qm9"}}}},
+    }
+    (workflow_copy / "override.yaml").write_text(yaml.safe_dump(override))
+    completed = snakemake(workflow_copy, "--dry-run", "--configfile", "override.yaml")
+    assert completed.returncode != 0
+    expected = (
+        "filltune.models.custom.latent_dim is 128, but model custom (custom_checkpoint) "
+        "has 32 latent dimensions; set latent_dim: 32"
+    )
     assert expected in completed.stderr + completed.stdout
     assert "Job stats" not in completed.stdout
 

@@ -31,6 +31,14 @@ def check_filltune_settings():
         raise ValueError(
             f"filltune.sampling.box [{low}, {high}] is empty; give [low, high] with low < high"
         )
+    for name, settings in FILLTUNE["models"].items():
+        size = model_latent_dim(name)
+        if size is not None and settings["latent_dim"] != size:
+            raise ValueError(
+                f"filltune.models.{name}.latent_dim is {settings['latent_dim']}, but model "
+                f"{name} ({model_reference(name)}) has {size} latent dimensions; "
+                f"set latent_dim: {size}"
+            )
 
 
 check_filltune_settings()

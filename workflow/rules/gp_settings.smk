@@ -3,9 +3,25 @@
 
 import json
 
+from topograph.gp.data import check_dataset_settings
+from topograph.potentials.gp_likelihood import check_bounds
+
 GP = config["gp"]
 GP_FOLDER = f"{RESULTS}/gp"
 GP_DATASETS = list(GP["datasets"])
+
+
+def check_gp_settings():
+    """Reject settings the schema cannot express, before any job runs."""
+    try:
+        check_bounds(GP["bounds"])
+    except ValueError as error:
+        raise ValueError(f"gp.bounds: {error}") from None
+    for name, settings in GP["datasets"].items():
+        check_dataset_settings(name, settings)
+
+
+check_gp_settings()
 
 
 def gp_selected(part):

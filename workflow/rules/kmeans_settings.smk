@@ -1,9 +1,15 @@
 # Settings, landscapes and input functions of the K-means study; its rules
 # are in kmeans.smk.
 
-from topograph.kmeans.grid import data_file, landscape_description, study_cells
+from topograph.kmeans.grid import (
+    check_cluster_counts,
+    data_file,
+    landscape_description,
+    study_cells,
+)
 
 KMEANS = config["kmeans"]
+check_cluster_counts(KMEANS)
 KMEANS_CELLS = study_cells(KMEANS) if KMEANS["datasets"] else []
 KMEANS_FOLDER = f"{RESULTS}/kmeans"
 

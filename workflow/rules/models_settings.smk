@@ -3,6 +3,8 @@
 
 import json
 
+from topograph.models.registry import read_latent_dim
+
 MODELS = config["models"]
 MODELS_FOLDER = f"{RESULTS}/models"
 SHIPPED_SELFIES_TED = "models/selfies_ted_qm9"
@@ -24,6 +26,19 @@ def model_reference(name):
         f"model {name!r} is neither selfies_ted, rxnfp_bert, chgnet nor an entry of "
         f"models.checkpoints; configured checkpoints: {', '.join(MODELS['checkpoints']) or 'none'}"
     )
+
+
+def model_latent_dim(name):
+    """Return the latent size of a configured model, read from its JSON files only.
+
+    The retrained default SELFIES-TED takes the size from models.pretrain,
+    because its checkpoint may be missing or older than the settings. None
+    where nothing gives the size: chgnet, a checkpoint folder that does not
+    exist, or a retraining without pretrain.latent_dim.
+    """
+    if name == "selfies_ted" and MODELS["retrain_default"]:
+        return MODELS["pretrain"].get("latent_dim")
+    return read_latent_dim(model_reference(name))
 
 
 def model_inputs(name):

@@ -588,8 +588,21 @@ def _evaluate(arguments) -> None:
     )
     from topograph.downstream.heads import evaluate_embeddings
 
+    # Every argument is checked before the tasks and models load, because
+    # embedding every task with every model takes minutes.
     if (arguments.base is None) != (arguments.table is None):
         raise ValueError("give --base and --table together, or neither")
+    if not 0 < arguments.test_fraction < 1:
+        raise ValueError(
+            f"--test-fraction {arguments.test_fraction} must lie strictly between 0 and 1, "
+            "such as 0.2"
+        )
+    names = [name for name, _ in arguments.model]
+    if arguments.base is not None and arguments.base not in names:
+        raise ValueError(
+            f"--base {arguments.base!r} is not the name of a --model; "
+            f"pass one of {', '.join(names)}"
+        )
     tasks = [parse_task(text, arguments.max_rows) for text in arguments.task]
     records = []
     for name, location in arguments.model:

@@ -15,6 +15,7 @@ wheels, so nothing is downloaded:
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 
@@ -132,6 +133,42 @@ def subsample(dataset: Dataset, max_rows: int | None, seed: int) -> Dataset:
     )
 
 
+def check_dataset_settings(name: str, settings: dict) -> None:
+    """Check one data set entry of the GP study without reading or drawing its data.
+
+    Parameters
+    ----------
+    name : str
+        The entry's name, which is also the real data set's name when the
+        entry has no ``name`` key.
+    settings : dict
+        The entry, as :func:`build_dataset` takes it.
+
+    Raises
+    ------
+    ValueError
+        If a real data set is none of ``REAL_DATASETS``, or a synthetic one
+        has no ``nu``.
+    """
+    source = settings.get("source")
+    if source in ("sklearn", "statsmodels"):
+        real_name = settings.get("name", name)
+        if real_name not in REAL_DATASETS:
+            close = difflib.get_close_matches(str(real_name), REAL_DATASETS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            origin = "names" if "name" in settings else "has no name key, so it reads"
+            raise ValueError(
+                f"GP data set {name!r} (source {source}) {origin} the real data set "
+                f"{real_name!r}, which does not exist; {hint}set name to one of "
+                f"{', '.join(REAL_DATASETS)}"
+            )
+    elif source == "synthetic" and "nu" not in settings:
+        raise ValueError(
+            f"GP data set {name!r} (source synthetic) has no nu; give the smoothness "
+            "of its Matern prior, such as nu: 1.5"
+        )
+
+
 def build_dataset(name: str, settings: dict, seed: int) -> Dataset:
     """Build a data set from its configuration entry.
 
@@ -140,6 +177,7 @@ def build_dataset(name: str, settings: dict, seed: int) -> Dataset:
     ``lengthscale``, ``noise_variance``; for real sets ``name`` and
     ``max_rows``.
     """
+    check_dataset_settings(name, settings)
     source = settings.get("source")
     if source == "synthetic":
         return synthetic_dataset(
@@ -182,7 +220,7 @@ class Standardiser:
         target_scale = float(targets.std())
         if target_scale == 0:
             raise ValueError(
-                f"the target is constant ({targets[0]!r}) in the training data, so a GP "
+                f"the target is constant ({float(targets[0])}) in the training data, so a GP "
                 "cannot be fitted to it; use data whose target varies"
             )
         return cls(inputs.mean(axis=0), input_scale, float(targets.mean()), target_scale)

@@ -60,6 +60,12 @@ def _describe_error(error: jsonschema.ValidationError) -> str:
         hint = f"did you mean '{close[0]}'?" if close else ""
         valid = ", ".join(str(v) for v in error.validator_value)
         return f"invalid value {error.instance!r} for {where} (valid: {valid}) {hint}".strip()
+    if error.validator == "minItems":
+        count, needed = len(error.instance), error.validator_value
+        size = f"has {count} item{'' if count == 1 else 's'}" if count else "is empty"
+        choices = error.schema.get("items", {}).get("enum")
+        valid = f" of: {', '.join(str(choice) for choice in choices)}" if choices else f" item{'' if needed == 1 else 's'}"
+        return f"{where} {size}; list at least {needed}{valid}"
     if error.validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return f"missing key {', '.join(repr(key) for key in missing)} in {where}"

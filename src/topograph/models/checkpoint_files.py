@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
+if TYPE_CHECKING:
+    import torch
 
 MODEL_INFO_FILE = "topograph_model.json"
 
@@ -34,6 +34,11 @@ def read_json(directory: str | Path, name: str) -> dict:
 
 def read_safetensors(directory: str | Path, name: str) -> dict[str, torch.Tensor]:
     """Read tensors from a safetensors file with a clear error when corrupted."""
+    # Imported here, so that reading the JSON files of a checkpoint, as the
+    # workflow does when it reads its configuration, does not load torch.
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     path = required_file(directory, name)
     try:
         return load_file(str(path))

@@ -10,6 +10,8 @@ from topograph.models.checkpoint_files import MODEL_INFO_FILE, read_json
 MODEL_NAMES = ("selfies_ted", "rxnfp_bert", "chgnet")
 # The shipped default SELFIES-TED checkpoint, pretrained on QM9 (see models/README.md).
 DEFAULT_SELFIES_TED = Path(__file__).resolve().parents[3] / "models" / "selfies_ted_qm9"
+# Hidden size of the rxnfp masked-language BERT, whose [CLS] state is its embedding.
+RXNFP_BERT_LATENT_DIM = 256
 
 
 def check_device(device: str) -> None:
@@ -76,3 +78,50 @@ def load_model(name_or_directory: str, device: str = "cpu") -> MolecularModel:
     if model_name not in loaders:
         raise ValueError(f"{directory / MODEL_INFO_FILE} names model {model_name!r}; expected one of {', '.join(MODEL_NAMES)}")
     return loaders[model_name](directory, device)
+
+
+def read_latent_dim(name_or_directory: str | Path) -> int | None:
+    """Read the width of a model's embeddings from its JSON files, without loading weights.
+
+    Parameters
+    ----------
+    name_or_directory
+        A model name or checkpoint directory, as :func:`load_model` takes it.
+
+    Returns
+    -------
+    int or None
+        The latent size of a SELFIES-TED checkpoint with projector, the
+        encoder width (``d_model``) of one without, or the hidden size of an
+        rxnfp BERT. None where the JSON files do not give it: for ``chgnet``,
+        a directory that does not exist, or one that is not a model checkpoint.
+
+    Raises
+    ------
+    ValueError
+        If a JSON file of the checkpoint is corrupted.
+    """
+    name_or_directory = str(name_or_directory)
+    if name_or_directory == "rxnfp_bert":
+        return RXNFP_BERT_LATENT_DIM
+    if name_or_directory == "chgnet":
+        return None
+    directory = DEFAULT_SELFIES_TED if name_or_directory == "selfies_ted" else Path(name_or_directory)
+    if not directory.is_dir():
+        return None
+    if (directory / MODEL_INFO_FILE).is_file():
+        info = read_json(directory, MODEL_INFO_FILE)
+        model_name = info.get("model")
+        if model_name == "selfies_ted":
+            size = (info.get("projector") or {}).get("latent_dim")
+        elif model_name == "rxnfp_bert" and (directory / "config.json").is_file():
+            size = read_json(directory, "config.json").get("hidden_size")
+        else:
+            size = None
+    elif (directory / "config.json").is_file():
+        config = read_json(directory, "config.json")
+        # A SELFIES-TED checkpoint without projector embeds by the mean encoder state.
+        size = config.get("d_model") if config.get("model_type") == "bart" else None
+    else:
+        size = None
+    return None if size is None else int(size)

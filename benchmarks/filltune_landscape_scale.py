@@ -17,10 +17,12 @@ seeded synthetic response and times each phase:
 
 The synthetic response imitates the mean Tanimoto similarity of decoded
 neighbours: a sum of random plane waves over the latent box plus Gaussian
-noise, clipped to [0, 1]. Run it as::
+noise, clipped to [0, 1]. ``--responses`` takes a measured response table
+instead, such as one written by ``topograph filltune response``. Run it as::
 
     .venv/bin/python benchmarks/filltune_landscape_scale.py --points 500
     .venv/bin/python benchmarks/filltune_landscape_scale.py  # 5000 x 128
+    .venv/bin/python benchmarks/filltune_landscape_scale.py --responses response.npy
 
 BLAS threads follow the environment (``OPENBLAS_NUM_THREADS`` and the
 like). It prints the phase times, the total, the minimum and transition-state
@@ -109,6 +111,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         "--seed", type=int, default=0, help="seed of the data and of basin-hopping"
     )
     parser.add_argument(
+        "--responses", type=Path, default=None,
+        help="response table (.npy, latents then the response column) written by"
+        " `topograph filltune response`, used in place of the synthetic response;"
+        " --points and --dimension then come from the table",
+    )  # fmt: skip
+    parser.add_argument(
         "--workdir", type=Path, default=None,
         help="folder for the data table and databases (default: a temporary folder)",
     )  # fmt: skip
@@ -118,6 +126,11 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     )  # fmt: skip
 
     arguments = parser.parse_args(argv)
+    if arguments.responses is not None:
+        table = np.load(arguments.responses)
+        if table.ndim != 2 or table.shape[1] < 2:
+            parser.error(f"--responses {arguments.responses} has shape {table.shape}; expected (points, dimension + 1)")
+        arguments.points, arguments.dimension = table.shape[0], table.shape[1] - 1
     for name in ("points", "dimension", "neighbours"):
         if getattr(arguments, name) < 1:
             parser.error(f"--{name} must be a positive integer")
@@ -194,11 +207,14 @@ def run_benchmark(arguments: argparse.Namespace, workdir: Path) -> dict:
     from topograph.landscape.explore import explore_shard
     from topograph.potentials.registry import build_potential
 
-    latents, response = synthetic_responses(
-        arguments.points, arguments.dimension, arguments.seed, arguments.noise
-    )
     table = workdir / "responses.npy"
-    np.save(table, np.column_stack([latents, response]))
+    if arguments.responses is not None:
+        np.save(table, np.load(arguments.responses))
+    else:
+        latents, response = synthetic_responses(
+            arguments.points, arguments.dimension, arguments.seed, arguments.noise
+        )
+        np.save(table, np.column_stack([latents, response]))
     spec = landscape_spec(table, arguments)
     minima_path = workdir / "minima.npz"
     landscape_path = workdir / "landscape.npz"
@@ -229,7 +245,8 @@ def run_benchmark(arguments: argparse.Namespace, workdir: Path) -> dict:
         "neighbours": arguments.neighbours,
         "join_components": arguments.join_components,
         "seed": arguments.seed,
-        "noise": arguments.noise,
+        "noise": None if arguments.responses else arguments.noise,
+        "responses": str(arguments.responses) if arguments.responses else "synthetic",
         "backend": arguments.backend,
         "device": arguments.device,
         "seconds_fit": fit_seconds,
@@ -286,7 +303,8 @@ def main(argv=None) -> int:
     output = arguments.output or (
         Path(__file__).resolve().parent
         / "results"
-        / f"filltune_landscape_{arguments.points}x{arguments.dimension}.json"
+        / f"filltune_landscape_{arguments.points}x{arguments.dimension}"
+        f"{'_measured' if arguments.responses else ''}.json"
     )
     if arguments.workdir is not None:
         arguments.workdir.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,19 @@ def test_muller_brown_pipeline_finds_published_points(tmp_path, write_spec):
     np.testing.assert_allclose(summary["global_minimum"]["coordinates"], [-0.558, 1.442], atol=1e-3)
 
 
+def test_summary_records_every_stage_file(tmp_path, write_spec):
+    full = muller_brown_spec(explore={"steps": 7, "temperature": 12.5})
+    explore_path = write_spec({key: full[key] for key in ("potential", "explore")}, "explore.yaml")
+    connect_path = write_spec({key: full[key] for key in ("potential", "connect")}, "connect.yaml")
+    explore_shard(validate_spec(full), 0, 1, tmp_path / "minima.npz")
+    run_topograph("landscape", "summary", tmp_path / "minima.npz", "--spec", explore_path, "--spec", connect_path,
+                  "--output", tmp_path / "summary.json")  # fmt: skip
+    recorded = json.loads((tmp_path / "summary.json").read_text())["landscape"]
+    assert recorded["explore"]["steps"] == 7
+    assert recorded["explore"]["temperature"] == 12.5
+    assert recorded["connect"]["neighbours"] == full["connect"]["neighbours"]
+
+
 def test_killed_explore_resumes_to_same_result(tmp_path, write_spec):
     spec = muller_brown_spec(
         potential={"potential": "lennard_jones", "parameters": {"n_atoms": 13}},

@@ -13,6 +13,7 @@ import pytest
 import torch
 from pymatgen.core import Lattice, Structure
 
+import topograph.models
 from topograph.cli.main import main
 from topograph.models import load_model
 from test_models_selfies_ted import tiny_model
@@ -75,6 +76,20 @@ def test_unknown_model_exits_2(tmp_path, capsys):
     assert "neither a model name" in capsys.readouterr().err
 
 
+def test_embed_checks_input_before_model(tmp_path, capsys, monkeypatch):
+    def load_model(name_or_directory, device="cpu"):
+        raise AssertionError("the model was loaded before the input was checked")
+
+    monkeypatch.setattr(topograph.models, "load_model", load_model)
+    missing = tmp_path / "absent.csv"
+    status = main(["model", "embed", "--model", "selfies_ted", "--input", str(missing),
+                   "--output", str(tmp_path / "out.npz")])  # fmt: skip
+    assert status == 2
+    message = capsys.readouterr().err
+    assert f"--input {missing} not found" in message
+    assert "pass an existing SMILES CSV" in message
+
+
 def test_decode_random_and_from_file(checkpoint, tmp_path):
     assert main(["model", "decode", "--model", str(checkpoint), "--random", "5", "--seed", "3",
                  "--output", str(tmp_path / "random.csv")]) == 0  # fmt: skip
@@ -104,6 +119,23 @@ def test_molecules_sample_is_seeded(tmp_path):
     assert first == (tmp_path / "second.csv").read_text().splitlines()
     assert len(first) == 8
     assert first[0] == "id,smiles"
+
+
+def test_molecules_count_like_matches_table_rows(tmp_path, capsys):
+    proposals = tmp_path / "proposals.csv"
+    proposals.write_text("rank,smiles\n0,CCO\n1,c1ccccc1\n2,CC(=O)O\n")
+    assert main(["model", "molecules", "freesolv", "--count-like", str(proposals), "--seed", "3",
+                 "--output", str(tmp_path / "like.csv")]) == 0  # fmt: skip
+    assert main(["model", "molecules", "freesolv", "--count", "3", "--seed", "3",
+                 "--output", str(tmp_path / "three.csv")]) == 0  # fmt: skip
+    like = (tmp_path / "like.csv").read_text().splitlines()
+    assert len(like) == 4
+    assert like == (tmp_path / "three.csv").read_text().splitlines()
+    (tmp_path / "empty.csv").write_text("rank,smiles\n")
+    status = main(["model", "molecules", "freesolv", "--count-like", str(tmp_path / "empty.csv"),
+                   "--output", str(tmp_path / "none.csv")])  # fmt: skip
+    assert status == 2
+    assert "has no data rows" in capsys.readouterr().err
 
 
 def test_evaluate_needs_training_record(checkpoint, tmp_path, capsys):

@@ -175,7 +175,12 @@ rule filltune_propose:
         " > {log} 2>&1"
 
 
+# The random control has as many molecules as the proposals kept, so that
+# both continued-pretraining runs see the same number of molecules even when
+# the roughness surface yields fewer than filltune.proposals.
 rule filltune_random_molecules:
+    input:
+        proposals=f"{FILLTUNE_FOLDER}/{{ft_model}}/proposals.csv",
     output:
         f"{FILLTUNE_FOLDER}/{{ft_model}}/random_s{{seed}}.csv",
     log:
@@ -184,14 +189,13 @@ rule filltune_random_molecules:
         "../../envs/topograph.yaml"
     params:
         source=lambda wildcards: filltune_model(wildcards)["pool"]["source"],
-        molecule_count=FILLTUNE["proposals"],
         # A different draw per training seed, none equal to the pool's seed.
         seed=lambda wildcards: 1000 + int(wildcards.seed),
     message:
-        "Drawing {params.molecule_count} random molecules (control) for {wildcards.ft_model}"
+        "Drawing random molecules (control) for {wildcards.ft_model}, as many as its proposals"
     shell:
         "topograph model molecules {params.source}"
-        " --count {params.molecule_count} --seed {params.seed} --output {output}"
+        " --count-like {input.proposals} --seed {params.seed} --output {output}"
         " > {log} 2>&1"
 
 

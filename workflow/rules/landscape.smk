@@ -182,6 +182,7 @@ rule export_pathsample:
 
 rule landscape_summary:
     input:
+        explore_spec=f"{RESULTS}/landscapes/{{landscape}}/explore.yaml",
         spec=f"{RESULTS}/landscapes/{{landscape}}/connect.yaml",
         database=f"{RESULTS}/landscapes/{{landscape}}/database.npz",
     output:
@@ -201,7 +202,7 @@ rule landscape_summary:
         "Summarising landscape {wildcards.landscape}"
     shell:
         "topograph landscape summary {input.database}"
-        " --spec {input.spec}"
+        " --spec {input.explore_spec} --spec {input.spec}"
         " --length-scale {params.length_scale}"
         " --output {output}"
         " > {log} 2>&1"

@@ -90,7 +90,11 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
 
     summary = commands.add_parser("summary", help="counts, global minimum and connectivity as JSON")
     summary.add_argument("database", help="database (.npz)")
-    summary.add_argument("--spec", help="landscape description, copied into the summary")
+    summary.add_argument(
+        "--spec", action="append",
+        help="landscape description copied into the summary; repeat it for stage files"
+        " (explore.yaml, connect.yaml), whose sections are merged, later files first",
+    )
     summary.add_argument("--length-scale", type=float, help="length scale of the frustration in the summary")
     summary.add_argument("--output", required=True, help="JSON file")
     summary.set_defaults(handler=_summary)
@@ -109,6 +113,25 @@ def _load_optional_spec(path):
     if path is None:
         return validate_spec({"potential": {"potential": "muller_brown"}}, source="default settings")
     return load_spec(path)
+
+
+def _merged_specs(paths):
+    """Validate each description and merge their sections; a later file's section wins.
+
+    Each stage file of the workflow holds only the sections its step reads,
+    so the summary of a landscape merges them to record every setting used.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    from topograph.landscape.spec import load_spec, validate_spec
+
+    merged = {}
+    for path in paths:
+        load_spec(path)
+        merged.update(yaml.safe_load(Path(path).read_text()))
+    return validate_spec(merged, source=" + ".join(str(path) for path in paths))
 
 
 def _explore(arguments):
@@ -187,7 +210,7 @@ def _export(arguments):
 def _summary(arguments):
     from topograph.landscape.reports import write_summary
 
-    spec = _load_optional_spec(arguments.spec) if arguments.spec else None
+    spec = _merged_specs(arguments.spec) if arguments.spec else None
     length_scale = arguments.length_scale
     if length_scale is None and spec is not None:
         length_scale = spec["analysis"]["length_scale"]

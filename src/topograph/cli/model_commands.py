@@ -101,7 +101,9 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
 
     molecules = commands.add_parser("molecules", help="write a packaged molecule set as a CSV of id and SMILES")
     molecules.add_argument("name", help="qm9, moses (training split) or freesolv")
-    molecules.add_argument("--count", type=_count, default=None, help="keep this many molecules, drawn with --seed, or 'all' (default: all)")
+    counts = molecules.add_mutually_exclusive_group()
+    counts.add_argument("--count", type=_count, default=None, help="keep this many molecules, drawn with --seed, or 'all' (default: all)")
+    counts.add_argument("--count-like", metavar="CSV", help="keep as many molecules as this CSV has data rows, such as a proposals table")
     molecules.add_argument("--seed", type=int, default=0, help="seed of the draw (default: 0)")
     molecules.add_argument("--output", required=True, help="CSV to write with columns id, smiles")
     molecules.set_defaults(handler=_molecules)
@@ -125,6 +127,12 @@ def _embed(arguments: argparse.Namespace) -> None:
     from topograph.models import load_model
     from topograph.models.embedding import embed_file
 
+    # Loading a model takes seconds, so a wrong path is reported before it.
+    if not Path(arguments.input).exists():
+        raise ValueError(
+            f"--input {arguments.input} not found; pass an existing SMILES CSV, "
+            "structure file or folder of structure files"
+        )
     model = load_model(arguments.model, arguments.device)
     summary = embed_file(
         model, arguments.input, arguments.output, arguments.invalid,
@@ -201,15 +209,29 @@ def _molecules(arguments: argparse.Namespace) -> None:
 
     ids, smiles = read_molecule_set(arguments.name)
     rows = list(range(len(smiles)))
-    if arguments.count is not None:
-        if not 1 <= arguments.count <= len(smiles):
-            raise ValueError(f"--count {arguments.count} must lie between 1 and the set's size {len(smiles)}")
-        rows = sorted(np.random.default_rng(arguments.seed).choice(len(smiles), arguments.count, replace=False))
+    count = arguments.count
+    if arguments.count_like is not None:
+        count = _data_rows(arguments.count_like)
+    if count is not None:
+        if not 1 <= count <= len(smiles):
+            raise ValueError(f"count {count} must lie between 1 and the set's size {len(smiles)}")
+        rows = sorted(np.random.default_rng(arguments.seed).choice(len(smiles), count, replace=False))
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     with open(arguments.output, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "smiles"])
         writer.writerows((ids[row], smiles[row]) for row in rows)
+
+
+def _data_rows(path) -> int:
+    """Return the number of data rows (after the header) of a CSV file."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = sum(1 for row in csv.reader(handle) if row) - 1
+    if rows < 1:
+        raise ValueError(f"--count-like {path} has no data rows; give a table with at least one row or use --count")
+    return rows
 
 
 def _evaluate(arguments: argparse.Namespace) -> None:

@@ -116,9 +116,9 @@ def _load_optional_spec(path):
 
 
 def _merged_specs(paths):
-    """Validate each description and merge their sections; a later file's section wins.
+    """Validate each description and merge their sections, later files replacing earlier ones.
 
-    Each stage file of the workflow holds only the sections its step reads,
+    Each stage file of the workflow contains only the sections its step reads,
     so the summary of a landscape merges them to record every setting used.
     """
     from pathlib import Path

@@ -209,12 +209,13 @@ def _molecules(arguments: argparse.Namespace) -> None:
 
     ids, smiles = read_molecule_set(arguments.name)
     rows = list(range(len(smiles)))
-    count = arguments.count
+    count, option = arguments.count, f"--count {arguments.count}"
     if arguments.count_like is not None:
         count = _data_rows(arguments.count_like)
+        option = f"--count-like {arguments.count_like} ({count} rows)"
     if count is not None:
         if not 1 <= count <= len(smiles):
-            raise ValueError(f"count {count} must lie between 1 and the set's size {len(smiles)}")
+            raise ValueError(f"{option} must lie between 1 and the set's size {len(smiles)}")
         rows = sorted(np.random.default_rng(arguments.seed).choice(len(smiles), count, replace=False))
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     with open(arguments.output, "w", newline="") as handle:

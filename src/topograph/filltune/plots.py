@@ -22,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from topograph.downstream.heads import HIGHER_IS_BETTER  # noqa: E402
 
@@ -65,16 +66,15 @@ def plot_surface_minima(energies: np.ndarray, cut: float, path) -> None:
     figure, axes = plt.subplots(figsize=(5, 3.5))
     below = energies < cut
     ranks = np.arange(1, len(energies) + 1)
-    axes.plot(
-        ranks[below], energies[below], ".", color="tab:green", label="proposed region"
-    )
-    axes.plot(
-        ranks[~below], energies[~below], ".", color="tab:gray", label="above the cut"
-    )
+    if below.any():
+        axes.plot(ranks[below], energies[below], ".", color="tab:green", label="proposed region")
+    if not below.all():
+        axes.plot(ranks[~below], energies[~below], ".", color="tab:gray", label="above the cut")
     axes.axhline(cut, color="black", linestyle="--", linewidth=1, label=f"cut {cut:g}")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("rank")
     axes.set_ylabel("roughness-surface energy")
-    axes.legend(frameon=False)
+    axes.legend(frameon=False, loc="best")
     _save(figure, path)
 
 
@@ -123,9 +123,10 @@ def plot_task_changes(rows: Sequence[Mapping], path, base: str | None = None) ->
         model for model in dict.fromkeys(row["model"] for row in rows) if model != base
     ]
     tasks = list(dict.fromkeys(row["task"] for row in rows))
-    figure, axes = plt.subplots(
-        figsize=(max(5, 1.2 * len(tasks) * max(1, len(models))), 3.8)
-    )
+    # About 0.3 inch per bar, capped so that the paper grid (5 tasks, 15
+    # trained models) stays readable on a screen.
+    bars = len(tasks) * max(1, len(models))
+    figure, axes = plt.subplots(figsize=(min(14.0, max(5.0, 1.0 + 0.3 * bars)), 4.0))
     width = 0.8 / max(1, len(models))
     for offset, model in enumerate(models):
         heights, lower, upper = [], [], []

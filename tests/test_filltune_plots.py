@@ -1,4 +1,4 @@
-"""Sizes and contents of the fill-tuning figures."""
+"""Sizes of the fill-tuning figures."""
 
 import matplotlib.image
 import pytest

@@ -200,3 +200,17 @@ def test_embed_unusable_table_exits_2(rows, expected, checkpoint, tmp_path, caps
     assert status == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_job_log_has_no_progress_bar(tmp_path):
+    """A command whose stderr is a file writes no weight-loading bar and no line twice."""
+    from conftest import REPOSITORY, run_topograph
+
+    smiles = tmp_path / "molecules.csv"
+    smiles.write_text("id,smiles\na,CCO\nb,CCN\n")
+    completed = run_topograph("model", "embed", "--model", REPOSITORY / "models" / "selfies_ted_qm9",
+                              "--input", smiles, "--output", tmp_path / "e.npz")  # fmt: skip
+    assert "Loading weights" not in completed.stderr
+    assert "\r" not in completed.stderr
+    lines = [line.split(": ", 1)[-1] for line in completed.stderr.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines))

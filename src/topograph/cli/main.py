@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from topograph import __version__
@@ -51,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_library_output() -> None:
+    """Keep job logs to one line per message from the model libraries.
+
+    Lightning gives its "lightning" logger a handler of its own, so without
+    this its messages also reach the root handler and appear twice. Weight
+    loading in transformers draws a progress bar that a log file stores as
+    one long line of carriage returns; it is kept only on a terminal.
+    """
+    logging.getLogger("lightning").propagate = False
+    if not sys.stderr.isatty():
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
@@ -59,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    _quiet_library_output()
     try:
         arguments.handler(arguments)
     except ValueError as error:

@@ -57,8 +57,8 @@ def _quiet_library_output() -> None:
 
     Lightning gives its "lightning" logger a handler of its own, so without
     this its messages also reach the root handler and appear twice. Weight
-    loading in transformers draws a progress bar that a log file stores as
-    one long line of carriage returns; it is kept only on a terminal.
+    loading in transformers draws a progress bar, which a log file stores as
+    one long line of carriage returns, so the bar is kept only on a terminal.
     """
     logging.getLogger("lightning").propagate = False
     if not sys.stderr.isatty():

@@ -18,6 +18,11 @@ configfile: "config/config.yaml"
 # Names every unknown key with its nearest valid one; validate then fills
 # in the defaults.
 check_configuration(config, "config/schema.yaml")
+# Mappings from several configuration files merge key by key, so a
+# fill-tuning model set to null is how a --configfile drops a demo model.
+_filltune_models = config.get("filltune", {}).get("models") or {}
+for _name in [name for name, value in _filltune_models.items() if value is None]:
+    del _filltune_models[_name]
 validate(config, "config/schema.yaml")
 
 

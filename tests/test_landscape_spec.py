@@ -67,6 +67,20 @@ def test_empty_list_names_the_valid_values():
     assert "studies is empty; list at least 1 of: landscapes, kmeans, gp, models, filltune" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("configuration", "message"),
+    [
+        ({"filltune": {"evaluation": {"seeds": [0, 0, 1]}}}, "filltune.evaluation.seeds repeats 0; list each value once"),
+        ({"filltune": {"tasks": ["freesolv", "freesolv"]}}, "filltune.tasks repeats 'freesolv'; list each value once"),
+        ({"filltune": {"tasks": []}}, "filltune.tasks is empty; list at least 1 item"),
+    ],
+)
+def test_repeated_or_empty_filltune_lists(configuration, message):
+    with pytest.raises(ValueError) as raised:
+        check_configuration(configuration, REPOSITORY / "config" / "schema.yaml")
+    assert message in str(raised.value)
+
+
 def test_load_missing_file(tmp_path):
     with pytest.raises(ValueError, match="not found"):
         load_spec(tmp_path / "absent.yaml")

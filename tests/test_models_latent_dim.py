@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from topograph.models.registry import RXNFP_BERT_LATENT_DIM, read_latent_dim
+from topograph.models.registry import RXNFP_BERT_LATENT_DIM, read_has_decoder, read_latent_dim
 
 
 def write_checkpoint(folder, **files):
@@ -34,7 +34,15 @@ def test_checkpoint_folders(tmp_path):
     projector = write_checkpoint(
         tmp_path / "projector", topograph_model={"model": "selfies_ted", "projector": {"latent_dim": 32}}
     )
+    (projector / "projector.safetensors").write_bytes(b"")
     assert read_latent_dim(projector) == 32
+    # Without its projector file the model embeds by the mean encoder state.
+    no_projector = write_checkpoint(
+        tmp_path / "no_projector",
+        topograph_model={"model": "selfies_ted", "projector": {"latent_dim": 32}},
+        config={"model_type": "bart", "d_model": 48},
+    )
+    assert read_latent_dim(no_projector) == 48
     bart_only = write_checkpoint(tmp_path / "bart", config={"model_type": "bart", "d_model": 64})
     assert read_latent_dim(str(bart_only)) == 64
     bert = write_checkpoint(
@@ -62,3 +70,20 @@ def test_registry_imports_without_torch():
     code = "import sys, topograph.models.registry; print('torch' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "False"
+
+
+def test_decoder_read_from_checkpoint_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with_projector = write_checkpoint(tmp_path / "with", topograph_model={"model": "selfies_ted"})
+    (with_projector / "projector.safetensors").write_bytes(b"")
+    without_projector = write_checkpoint(tmp_path / "without", topograph_model={"model": "selfies_ted"})
+    bart_only = write_checkpoint(tmp_path / "bart", config={"model_type": "bart", "d_model": 64})
+    bert = write_checkpoint(tmp_path / "bert", topograph_model={"model": "rxnfp_bert"}, config={"hidden_size": 96})
+    assert read_has_decoder("selfies_ted") is True
+    assert read_has_decoder(with_projector) is True
+    assert read_has_decoder(without_projector) is False
+    assert read_has_decoder(bart_only) is False
+    assert read_has_decoder(bert) is False
+    assert read_has_decoder("rxnfp_bert") is False
+    assert read_has_decoder("chgnet") is False
+    assert read_has_decoder("absent_folder") is None

@@ -125,6 +125,26 @@ def test_demo_configuration_dry_run():
             "filltune.models.rxnfp_bert.latent_dim is 128, but model rxnfp_bert (rxnfp_bert) "
             "has 256 latent dimensions; set latent_dim: 256",
         ),
+        ({"filltune": {"tasks": []}}, "filltune.tasks is empty; list at least 1 item"),
+        ({"filltune": {"training": {"seeds": [1, 1]}}}, "filltune.training.seeds repeats 1; list each value once"),
+        (
+            {"filltune": {"models": {"chgnet": {"latent_dim": 64, "pool": {"source": "qm9"}}}}},
+            "filltune.models.chgnet: CHGNet embeds crystal structures",
+        ),
+        (
+            {"filltune": {"models": {"selfies_ted": {"samples": 50}}}},
+            "filltune.models.selfies_ted.samples is 50, but the response surface in 128 dimensions "
+            "needs at least 129 points; set samples to 129 or more",
+        ),
+        (
+            {"filltune": {"models": {"rxnfp_bert": {"pool": {"source": "moses", "count": 100}}}}},
+            "filltune.models.rxnfp_bert.pool.count is 100, but the response surface in 256 dimensions "
+            "needs at least 257 points",
+        ),
+        (
+            {"filltune": {"tasks": ["csv:path=absent.csv,smiles=s,label=y,type=regression"]}},
+            "file 'absent.csv' not found",
+        ),
     ],
 )
 def test_invalid_study_settings_stop_before_any_job(workflow_copy, section, expected):
@@ -141,6 +161,8 @@ def test_wrong_checkpoint_latent_dim_stops_dry_run(workflow_copy):
     folder.mkdir()
     info = {"model": "selfies_ted", "projector": {"latent_dim": 32, "latent_positions": 16}}
     (folder / "topograph_model.json").write_text(json.dumps(info))
+    # The dry run reads only the JSON files; the projector file must exist.
+    (folder / "projector.safetensors").write_bytes(b"")
     override = {
         "models": {"checkpoints": {"custom": "custom_checkpoint"}},
         "filltune": {"models": {"custom": {"latent_dim": 128, "pool": {"source": "qm9"}}}},
@@ -154,6 +176,26 @@ def test_wrong_checkpoint_latent_dim_stops_dry_run(workflow_copy):
     )
     assert expected in completed.stderr + completed.stdout
     assert "Job stats" not in completed.stdout
+
+
+def test_checkpoint_with_projector_decodes(workflow_copy):
+    """A SELFIES-TED checkpoint under models.checkpoints decodes samples, as selfies_ted does."""
+    folder = workflow_copy / "custom_checkpoint"
+    folder.mkdir()
+    info = {"model": "selfies_ted", "projector": {"latent_dim": 128, "latent_positions": 64}}
+    (folder / "topograph_model.json").write_text(json.dumps(info))
+    (folder / "projector.safetensors").write_bytes(b"")
+    override = {
+        "models": {"checkpoints": {"custom": "custom_checkpoint"}},
+        "filltune": {"models": {"custom": {"samples": 300, "pool": {"source": "qm9"}}, "rxnfp_bert": None}},
+    }
+    (workflow_copy / "override.yaml").write_text(yaml.safe_dump(override))
+    completed = snakemake(workflow_copy, "--dry-run", "--printshellcmds", "--configfile", "override.yaml")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "filltune response --model custom_checkpoint --samples" in completed.stdout
+    assert "results/filltune/custom/pool.csv" not in completed.stdout
+    assert "results/filltune/rxnfp_bert" not in completed.stdout
+    assert "results/filltune/custom/proposals.csv" in completed.stdout
 
 
 def test_invalid_config_stops_before_any_job(workflow_copy):

@@ -2,15 +2,33 @@
 # filltune.smk.
 
 import difflib
+import os
 
 from topograph.downstream.datasets import BUILTIN_TASKS
+from topograph.models.registry import read_has_decoder
 
 FILLTUNE = config["filltune"]
 FILLTUNE_FOLDER = f"{RESULTS}/filltune"
-FILLTUNE_MODELS = list(FILLTUNE["models"])
-# Models that decode latent points; the others retrieve pool molecules.
-DECODER_MODELS = ("selfies_ted",)
+# The Snakefile has already removed the models set to null.
+FILLTUNE_MODEL_SETTINGS = FILLTUNE["models"]
+FILLTUNE_MODELS = list(FILLTUNE_MODEL_SETTINGS)
 TRAINING_SEEDS = FILLTUNE["training"]["seeds"]
+
+
+def check_csv_task(task):
+    """Reject a csv: task whose path= field is missing or names no file."""
+    fields = dict(part.partition("=")[::2] for part in task[4:].split(","))
+    path = fields.get("path", "").strip()
+    if not path:
+        raise ValueError(
+            f"filltune task {task!r} has no path= field; write it as "
+            "csv:path=FILE,smiles=COLUMN,label=COLUMN,type=regression|classification"
+        )
+    if not os.path.isfile(path):
+        raise ValueError(
+            f"filltune task {task!r}: file {path!r} not found (relative paths start "
+            "in the directory snakemake runs in); give the path of an existing CSV"
+        )
 
 
 def check_filltune_settings():
@@ -18,6 +36,7 @@ def check_filltune_settings():
     tasks = FILLTUNE["tasks"] + [FILLTUNE["finetune"]["task"]]
     for task in tasks:
         if task.startswith("csv:"):
+            check_csv_task(task)
             continue
         if task not in BUILTIN_TASKS:
             close = difflib.get_close_matches(task, BUILTIN_TASKS, n=1)
@@ -31,7 +50,26 @@ def check_filltune_settings():
         raise ValueError(
             f"filltune.sampling.box [{low}, {high}] is empty; give [low, high] with low < high"
         )
-    for name, settings in FILLTUNE["models"].items():
+    for name, settings in FILLTUNE_MODEL_SETTINGS.items():
+        if name == "chgnet":
+            raise ValueError(
+                "filltune.models.chgnet: CHGNet embeds crystal structures, not the "
+                "SMILES of the fill-tuning pool and tasks; fill-tune selfies_ted, "
+                "rxnfp_bert or a molecular checkpoint instead"
+            )
+        # The thin-plate surface with its linear tail needs d + 1 points.
+        points, where = (
+            (settings["samples"], "samples")
+            if is_decoder_model(name)
+            else (settings["pool"]["count"], "pool.count")
+        )
+        needed = settings["latent_dim"] + 1
+        if isinstance(points, int) and points < needed:
+            raise ValueError(
+                f"filltune.models.{name}.{where} is {points}, but the response surface "
+                f"in {settings['latent_dim']} dimensions needs at least {needed} points; "
+                f"set {where} to {needed} or more"
+            )
         size = model_latent_dim(name)
         if size is not None and settings["latent_dim"] != size:
             raise ValueError(
@@ -41,11 +79,8 @@ def check_filltune_settings():
             )
 
 
-check_filltune_settings()
-
-
 def filltune_model(wildcards):
-    return FILLTUNE["models"][wildcards.ft_model]
+    return FILLTUNE_MODEL_SETTINGS[wildcards.ft_model]
 
 
 def filltune_reference(wildcards):
@@ -58,7 +93,18 @@ def filltune_folder(wildcards):
 
 
 def is_decoder_model(name):
-    return name in DECODER_MODELS
+    """Return whether a configured model decodes latent points; the others retrieve pool molecules.
+
+    Read from the checkpoint's JSON files, so a SELFIES-TED checkpoint under
+    models.checkpoints decodes as the default one does. A folder that does
+    not exist yet counts as a decoder only for the retrained default.
+    """
+    if name == "selfies_ted":
+        return True
+    return bool(read_has_decoder(model_reference(name)))
+
+
+check_filltune_settings()
 
 
 def response_inputs(wildcards):
@@ -136,7 +182,7 @@ def propose_inputs(wildcards):
         "minima": f"{folder}/roughness/surface_minima.csv",
         "model": model_inputs(wildcards.ft_model),
     }
-    corpus = FILLTUNE["models"][wildcards.ft_model].get("corpus")
+    corpus = FILLTUNE_MODEL_SETTINGS[wildcards.ft_model].get("corpus")
     if corpus:
         inputs["corpus"] = f"{FILLTUNE_FOLDER}/corpus_{corpus}.csv"
     if not is_decoder_model(wildcards.ft_model):

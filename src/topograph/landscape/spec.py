@@ -66,6 +66,14 @@ def _describe_error(error: jsonschema.ValidationError) -> str:
         choices = error.schema.get("items", {}).get("enum")
         valid = f" of: {', '.join(str(choice) for choice in choices)}" if choices else f" item{'' if needed == 1 else 's'}"
         return f"{where} {size}; list at least {needed}{valid}"
+    if error.validator == "uniqueItems" and error.validator_value:
+        seen, repeated = [], []
+        for item in error.instance:
+            if item in seen and item not in repeated:
+                repeated.append(item)
+            seen.append(item)
+        listed = ", ".join(repr(item) for item in repeated)
+        return f"{where} repeats {listed}; list each value once"
     if error.validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return f"missing key {', '.join(repr(key) for key in missing)} in {where}"

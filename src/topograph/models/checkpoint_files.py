@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     import torch
 
 MODEL_INFO_FILE = "topograph_model.json"
+# The latent projector of a SELFIES-TED checkpoint; without it the model cannot decode.
+PROJECTOR_FILE = "projector.safetensors"
 
 
 def required_file(directory: str | Path, name: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from topograph.models.base import MolecularModel
-from topograph.models.checkpoint_files import MODEL_INFO_FILE, read_json
+from topograph.models.checkpoint_files import MODEL_INFO_FILE, PROJECTOR_FILE, read_json
 
 MODEL_NAMES = ("selfies_ted", "rxnfp_bert", "chgnet")
 # The shipped default SELFIES-TED checkpoint, pretrained on QM9 (see models/README.md).
@@ -112,8 +112,11 @@ def read_latent_dim(name_or_directory: str | Path) -> int | None:
     if (directory / MODEL_INFO_FILE).is_file():
         info = read_json(directory, MODEL_INFO_FILE)
         model_name = info.get("model")
-        if model_name == "selfies_ted":
+        if model_name == "selfies_ted" and (directory / PROJECTOR_FILE).is_file():
             size = (info.get("projector") or {}).get("latent_dim")
+        elif model_name == "selfies_ted" and (directory / "config.json").is_file():
+            # Without its projector the model embeds by the mean encoder state.
+            size = read_json(directory, "config.json").get("d_model")
         elif model_name == "rxnfp_bert" and (directory / "config.json").is_file():
             size = read_json(directory, "config.json").get("hidden_size")
         else:
@@ -125,3 +128,27 @@ def read_latent_dim(name_or_directory: str | Path) -> int | None:
     else:
         size = None
     return None if size is None else int(size)
+
+
+def read_has_decoder(name_or_directory: str | Path) -> bool | None:
+    """Read from a model's JSON files whether it decodes latent vectors, without loading weights.
+
+    Only a SELFIES-TED checkpoint with its latent projector decodes. A
+    plain BART folder embeds by the mean encoder state and has no latent to
+    decode from. Returns None for a directory that does not exist or is not
+    a model checkpoint.
+    """
+    name_or_directory = str(name_or_directory)
+    if name_or_directory == "selfies_ted":
+        return True
+    if name_or_directory in ("rxnfp_bert", "chgnet"):
+        return False
+    directory = Path(name_or_directory)
+    if not directory.is_dir():
+        return None
+    if (directory / MODEL_INFO_FILE).is_file():
+        model_name = read_json(directory, MODEL_INFO_FILE).get("model")
+        return model_name == "selfies_ted" and (directory / PROJECTOR_FILE).is_file()
+    if (directory / "config.json").is_file():
+        return False
+    return None

@@ -35,6 +35,7 @@ from transformers import BartForConditionalGeneration
 from topograph.models.base import MolecularModel, tokenize_checked
 from topograph.models.checkpoint_files import (
     MODEL_INFO_FILE,
+    PROJECTOR_FILE,
     read_json,
     read_safetensors,
     required_file,
@@ -46,7 +47,6 @@ from topograph.models.selfies_tokenizer import SelfiesTokenizer
 
 logger = logging.getLogger(__name__)
 
-PROJECTOR_FILE = "projector.safetensors"
 BATCH_SIZE = 256
 
 

@@ -122,3 +122,20 @@ def test_csv_without_valid_rows(tmp_path):
     path = write(tmp_path / "task.csv", "smiles,y\nxx,1\n")
     with pytest.raises(ValueError, match="no valid rows"):
         load_csv_task(path, "smiles", "y", "regression")
+
+
+def test_csv_label_hint_skips_smiles(tmp_path):
+    path = write(tmp_path / "task.csv", "smiles\nCCO\n")
+    with pytest.raises(ValueError) as error:
+        load_csv_task(path, "smiles", "label", "regression")
+    assert "did you mean" not in str(error.value)
+    assert f"the label column 'label' is missing from {path}. Columns present: smiles" in str(
+        error.value
+    )
+
+
+@pytest.mark.parametrize("max_rows", [0, -5])
+def test_csv_rejects_max_rows_below_one(tmp_path, max_rows):
+    path = write(tmp_path / "task.csv", "smiles,y\nCCO,1\nCCN,2\n")
+    with pytest.raises(ValueError, match=f"max_rows must be a positive integer or None; got {max_rows}"):
+        load_csv_task(path, "smiles", "y", "regression", max_rows=max_rows)

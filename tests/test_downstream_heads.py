@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
 from topograph.downstream.comparison import compare_to_base, paired_interval
-from topograph.downstream.heads import evaluate_embeddings
+from topograph.downstream.heads import SplitError, evaluate_embeddings
 
 
 def regression_data(n=120, d=6, seed=0):
@@ -127,7 +127,7 @@ def test_compare_to_base_table():
     assert rmse["improvement"] == pytest.approx(
         -differences.mean()
     )  # lower RMSE is better
-    assert rmse["relative_change"] == pytest.approx(
+    assert rmse["relative_change_percent"] == pytest.approx(
         100 * differences.mean() / np.mean(base_rmse)
     )
     auc = rows[1]
@@ -149,3 +149,34 @@ def test_compare_requires_same_seeds():
 def test_compare_requires_base():
     with pytest.raises(ValueError, match="base model 'base' has no metrics"):
         compare_to_base(records("other", "t", "rmse", [1.0]), base="base")
+
+
+def test_compare_rejects_repeated_seed():
+    with pytest.raises(ValueError, match="model 'base', task 't', seed 0 has more than one metric"):
+        compare_to_base(
+            records("base", "t", "rmse", [1.0]) + records("base", "t", "rmse", [1.1]),
+            base="base",
+        )
+
+
+def test_compare_rejects_nan_metric():
+    with pytest.raises(ValueError, match="seed 1 has the metric nan"):
+        compare_to_base(records("base", "t", "rmse", [1.0, math.nan]), base="base")
+
+
+def test_compare_base_row_positive_zero():
+    rows = compare_to_base(
+        records("base", "t", "rmse", [1.0, 1.2]) + records("tuned", "t", "rmse", [0.9, 1.0]),
+        base="base",
+    )
+    # Negating the base row's zero RMSE change would give -0.0.
+    assert math.copysign(1.0, rows[0]["improvement"]) == 1.0
+    assert math.copysign(1.0, rows[0]["relative_change_percent"]) == 1.0
+
+
+def test_one_member_class_split_error():
+    x = np.random.default_rng(2).normal(size=(20, 3))
+    labels = np.zeros(20)
+    labels[4] = 1.0
+    with pytest.raises(SplitError, match="class 1 has 1 of 20 molecules"):
+        evaluate_embeddings(x, labels, "classification", seeds=[0])

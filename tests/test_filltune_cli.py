@@ -286,3 +286,213 @@ def test_roughness_rejects_unscaled_landscape(tmp_path, capsys):
                  "--minima", tmp_path / "m.csv")  # fmt: skip
     assert status == 2
     assert "lie outside [0, 1]" in capsys.readouterr().err
+
+
+def error_line(capsys) -> str:
+    """Return the one-line error message of a command that exited with status 2."""
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("topograph: error: ")
+    return lines[0]
+
+
+def toy_task(path, labels=None, task_type="regression"):
+    """Write a 32-molecule CSV task and return its --task argument."""
+    molecules = ["CCO", "CCN", "CCC", "CCCl", "c1ccccc1", "c1ccncc1", "CC(=O)O", "CC(C)O",
+                 "OCCO", "CNC", "C1CCCCC1", "CC#N", "CCCC", "CCOC", "CCCN", "CCCO"] * 2  # fmt: skip
+    if labels is None:
+        labels = np.random.default_rng(0).normal(size=len(molecules))
+    path.write_text(
+        "mol,y\n" + "".join(f"{m},{value:.4f}\n" for m, value in zip(molecules, labels))
+    )
+    return f"csv:path={path},smiles=mol,label=y,type={task_type},name=toy"
+
+
+def test_plots_rejects_npy_gaussians(tmp_path, capsys):
+    gaussians = tmp_path / "gaussians.npy"
+    np.save(gaussians, np.zeros(3))
+    status = run("plots", "--gaussians", gaussians,
+                 "--contributions-plot", tmp_path / "contributions.png")  # fmt: skip
+    assert status == 2
+    message = error_line(capsys)
+    assert f"'{gaussians}' contains a single array (.npy)" in message
+    assert "`topograph filltune roughness` writes" in message
+
+
+def test_response_rejects_npy_samples(tmp_path, fake_models, capsys):
+    samples = tmp_path / "samples.npy"
+    np.save(samples, np.zeros((3, 2)))
+    status = run("response", "--model", "base", "--samples", samples,
+                 "--output", tmp_path / "response.npy")  # fmt: skip
+    assert status == 2
+    assert "`topograph filltune sample` writes" in error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("minima_text", "expected"),
+    [
+        ("rank,energy,z0,z1\n", "has no surface minimum below the cut"),
+        # The fake decoder returns no molecule where z1 exceeds 0.8.
+        ("rank,energy,z0,z1\n0,-1.0,0.1,0.9\n1,-0.5,0.3,0.95\n",
+         "none of the 2 surface minima"),
+    ],
+)  # fmt: skip
+def test_propose_rejects_no_molecule(minima_text, expected, tmp_path, fake_models, capsys):
+    minima = tmp_path / "minima.csv"
+    minima.write_text(minima_text)
+    proposals = tmp_path / "proposals.csv"
+    status = run("propose", "--model", "base", "--minima", minima, "--output", proposals,
+                 "--statistics", tmp_path / "statistics.json")  # fmt: skip
+    assert status == 2
+    message = error_line(capsys)
+    assert expected in message
+    assert "higher (less negative) cut (filltune.roughness.cut" in message
+    assert "filltune.models.<model>.samples" in message
+    assert not proposals.exists()
+
+
+def write_metrics(path, rows):
+    path.write_text(
+        "model,task,metric,seed,value\n"
+        + "".join(f"{model},toy,rmse,{seed},{value}\n" for model, seed, value in rows)
+    )
+
+
+def test_compare_rejects_metrics_file_given_twice(tmp_path, capsys):
+    metrics = tmp_path / "metrics.csv"
+    write_metrics(metrics, [("base", 0, 1.0), ("base", 1, 1.1), ("tuned", 0, 0.9), ("tuned", 1, 1.0)])
+    status = run("compare", metrics, metrics, "--base", "base", "--output", tmp_path / "t.csv")
+    assert status == 2
+    assert (
+        f"{metrics} line 2 repeats model 'base', task 'toy', seed 0, already in "
+        f"{metrics} line 2" in error_line(capsys)
+    )
+
+
+def test_compare_rejects_repeated_row(tmp_path, capsys):
+    metrics = tmp_path / "metrics.csv"
+    write_metrics(metrics, [("base", 0, 1.0), ("tuned", 0, 0.9), ("tuned", 0, 0.8)])
+    status = run("compare", metrics, "--base", "base", "--output", tmp_path / "t.csv")
+    assert status == 2
+    assert f"{metrics} line 4 repeats model 'tuned', task 'toy', seed 0" in error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("nan", "column 'value': the metric is 'nan'; every metric must be a finite number"),
+        ("abc", "column 'value': 'abc' is not a number"),
+    ],
+)
+def test_compare_rejects_bad_metric_value(value, expected, tmp_path, capsys):
+    metrics = tmp_path / "metrics.csv"
+    write_metrics(metrics, [("base", 0, 1.0), ("tuned", 0, value)])
+    status = run("compare", metrics, "--base", "base", "--output", tmp_path / "t.csv")
+    assert status == 2
+    assert f"{metrics} line 3, {expected}" in error_line(capsys)
+
+
+def test_compare_writes_relative_change_percent(tmp_path):
+    metrics, table = tmp_path / "metrics.csv", tmp_path / "table.csv"
+    write_metrics(metrics, [("base", 0, 1.0), ("base", 1, 2.0), ("tuned", 0, 0.5), ("tuned", 1, 1.5)])
+    assert run("compare", metrics, "--base", "base", "--output", table) == 0
+    rows = read_rows(table)
+    assert "relative_change_percent" in rows[0]
+    assert "relative_change" not in rows[0]
+    # RMSE: lower is better, so the base row's zero change negates to -0.0
+    # unless the table writes it as 0.0.
+    assert rows[0]["improvement"] == "0.0"
+    assert float(rows[1]["relative_change_percent"]) == pytest.approx(-100 * 0.5 / 1.5)
+
+
+def test_plots_rejects_base_missing_from_comparison(tmp_path, capsys):
+    metrics, table = tmp_path / "metrics.csv", tmp_path / "table.csv"
+    write_metrics(metrics, [("base", 0, 1.0), ("base", 1, 2.0), ("tuned", 0, 0.5), ("tuned", 1, 1.5)])
+    assert run("compare", metrics, "--base", "base", "--output", table) == 0
+    capsys.readouterr()
+    status = run("plots", "--comparison", table, "--base", "baseline",
+                 "--changes-plot", tmp_path / "changes.png")  # fmt: skip
+    assert status == 2
+    assert (
+        f"--base 'baseline' is not a model of {table}; pass one of base, tuned"
+        in error_line(capsys)
+    )
+
+
+def test_evaluate_rejects_repeated_model_name(tmp_path, capsys):
+    task = toy_task(tmp_path / "task.csv")
+    status = run("evaluate", "--model", "base", "--model", "tuned=a", "--model", "tuned=b",
+                 "--task", task, "--output", tmp_path / "m.csv")  # fmt: skip
+    assert status == 2
+    assert "--model name 'tuned' is given more than once" in error_line(capsys)
+
+
+@pytest.mark.parametrize("max_rows", ["0", "-5", "9"])
+def test_evaluate_rejects_small_max_rows(max_rows, tmp_path, capsys, monkeypatch):
+    def load_model(name_or_directory, device="cpu"):
+        raise AssertionError("a model was loaded before --max-rows was checked")
+
+    monkeypatch.setattr(topograph.models, "load_model", load_model, raising=False)
+    status = run("evaluate", "--model", "base", "--task", "freesolv", "--max-rows", max_rows,
+                 "--output", tmp_path / "m.csv")  # fmt: skip
+    assert status == 2
+    assert f"--max-rows {max_rows} is too small; give at least 10" in error_line(capsys)
+
+
+def test_evaluate_one_member_class(tmp_path, fake_models, capsys):
+    labels = [0.0] * 31 + [1.0]
+    task = toy_task(tmp_path / "task.csv", labels, "classification")
+    status = run("evaluate", "--model", "base", "--task", task, "--output", tmp_path / "m.csv")
+    assert status == 2
+    message = error_line(capsys)
+    assert "task 'toy' cannot be split for model 'base': class 1 has 1 of 32 molecules" in message
+    assert "a larger --max-rows" in message
+
+
+def test_evaluate_warns_about_small_test_split(tmp_path, fake_models, caplog):
+    task = toy_task(tmp_path / "task.csv")
+    assert run("evaluate", "--model", "base", "--task", task, "--max-rows", 10,
+               "--seeds", "0", "--output", tmp_path / "m.csv") == 0  # fmt: skip
+    assert "task toy has only 2 test molecules in a split" in caplog.text
+
+
+@pytest.mark.parametrize("batch_size", ["0", "-1"])
+def test_response_rejects_batch_size(batch_size, tmp_path, fake_models, capsys):
+    samples = tmp_path / "samples.npz"
+    assert run("sample", "--output", samples, "--samples", 5, "--dimension", 2) == 0
+    status = run("response", "--model", "base", "--samples", samples,
+                 "--batch-size", batch_size, "--output", tmp_path / "response.npy")  # fmt: skip
+    assert status == 2
+    assert (
+        f"--batch-size {batch_size} must be an integer of at least 1, such as 512"
+        in error_line(capsys)
+    )
+
+
+def test_sample_rejects_negative_seed(tmp_path, capsys):
+    status = run("sample", "--output", tmp_path / "s.npz", "--samples", 5, "--seed", -1)
+    assert status == 2
+    assert "--seed -1 must be a non-negative integer, such as 0" in error_line(capsys)
+
+
+def test_response_rejects_empty_pool(tmp_path, fake_models, capsys):
+    pool = tmp_path / "pool.csv"
+    pool.write_text("")
+    status = run("response", "--model", "nodecoder", "--pool", pool,
+                 "--output", tmp_path / "response.csv")  # fmt: skip
+    assert status == 2
+    assert f"the file {pool} is empty; give a header row with a 'smiles' column" in error_line(
+        capsys
+    )
+
+
+def test_label_column_hint_skips_smiles(tmp_path, fake_models, capsys):
+    path = tmp_path / "task.csv"
+    path.write_text("smiles,logS\nCCO,1.0\nCCN,2.0\n")
+    task = f"csv:path={path},smiles=smiles,label=label,type=regression"
+    status = run("evaluate", "--model", "base", "--task", task, "--output", tmp_path / "m.csv")
+    assert status == 2
+    message = error_line(capsys)
+    assert "the label column 'label' is missing" in message
+    assert "did you mean 'logS'?" in message
+    assert "did you mean 'smiles'" not in message

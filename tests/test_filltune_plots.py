@@ -1,9 +1,14 @@
-"""Sizes of the fill-tuning figures."""
+"""Sizes and labels of the fill-tuning figures."""
 
 import matplotlib.image
+import numpy as np
 import pytest
 
-from topograph.filltune.plots import plot_task_changes
+from topograph.filltune.plots import (
+    plot_contributions,
+    plot_surface_minima,
+    plot_task_changes,
+)
 
 DPI = 150
 
@@ -34,3 +39,42 @@ def test_task_changes_width_grows_then_caps(tmp_path, models, width_inches):
     height, width = matplotlib.image.imread(path).shape[:2]
     assert width == pytest.approx(width_inches * DPI, abs=2)
     assert height == pytest.approx(4.0 * DPI, abs=2)
+
+
+def legend_labels(axes):
+    return [text.get_text() for text in axes.get_legend().get_texts()]
+
+
+def test_surface_minima_show_cut(tmp_path):
+    figure = plot_surface_minima(np.array([-0.5, -0.3, -0.05]), -0.1, tmp_path / "m.png")
+    axes = figure.axes[0]
+    assert axes.get_ylabel() == "roughness-surface energy"
+    assert legend_labels(axes) == ["proposed region", "above the cut", "cut -0.1"]
+
+
+def test_fallback_minima_all_candidates(tmp_path):
+    # The fallback writes responses in [0, 1] as the energies.
+    figure = plot_surface_minima(np.array([0.05, 0.1, 0.2]), -0.1, tmp_path / "m.png")
+    axes = figure.axes[0]
+    assert axes.get_ylabel() == "response"
+    assert axes.get_title() == "lowest-response data points (no transition states)"
+    assert legend_labels(axes) == ["candidates"]
+    assert not any(label.startswith("cut") for label in legend_labels(axes))
+    assert (tmp_path / "m.png").stat().st_size > 0
+
+
+def test_empty_contributions_text_panel(tmp_path):
+    figure = plot_contributions(np.zeros(0), tmp_path / "c.png")
+    axes = figure.axes[0]
+    assert not axes.axison
+    assert [text.get_text() for text in axes.texts] == [
+        "no transition states, so no frustration contributions"
+    ]
+    assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_contributions_are_ranked_on_a_log_axis(tmp_path):
+    figure = plot_contributions(np.array([0.1, 0.0, 2.0]), tmp_path / "c.png")
+    axes = figure.axes[0]
+    assert axes.get_yscale() == "log"
+    assert axes.get_title() == "2 non-zero contributions"

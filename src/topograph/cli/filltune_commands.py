@@ -23,6 +23,15 @@ logger = logging.getLogger(__name__)
 # decoding and de-duplication lose some.
 FALLBACK_POINTS = 300
 
+# Minimum --max-rows. At the default test fraction of 0.2, 10 molecules
+# split into 8 training and 2 test molecules, the minimum with which a
+# stratified split can put both classes of a classification task in the
+# test split.
+MIN_TASK_ROWS = 10
+# Fewer test molecules than this still give a metric, but one so noisy that
+# the evaluation logs a warning.
+MIN_TEST_MOLECULES = 5
+
 TASK_HELP = (
     "a built-in task (freesolv, solubility, bbb_logbb, bbb_class, qm9_gap, qm9_homo, ...) "
     "or a CSV task written as csv:path=FILE,smiles=COLUMN,label=COLUMN,type=regression|classification"
@@ -48,6 +57,36 @@ def _model_pair(text: str) -> tuple[str, str]:
             f"invalid model {text!r}; write NAME=DIRECTORY or a model name"
         )
     return name, location
+
+
+def _require_at_least(value: int, option: str, minimum: int, example: int) -> None:
+    """Raise a ValueError naming ``option`` when ``value`` is below ``minimum``."""
+    if value < minimum:
+        kind = (
+            "a non-negative integer"
+            if minimum == 0
+            else f"an integer of at least {minimum}"
+        )
+        raise ValueError(f"{option} {value} must be {kind}, such as {example}")
+
+
+def _require_distinct_models(models: list[tuple[str, str]]) -> None:
+    """Raise when two ``--model`` arguments share a name, because their rows would merge."""
+    names = [name for name, _ in models]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"--model name {repeated[0]!r} is given more than once; give each model "
+            "once, or name copies apart as NAME=DIRECTORY"
+        )
+
+
+def _require_max_rows(max_rows) -> None:
+    if max_rows is not None and max_rows < MIN_TASK_ROWS:
+        raise ValueError(
+            f"--max-rows {max_rows} is too small; give at least {MIN_TASK_ROWS} so that "
+            "each split has training and test molecules, or leave it out to use every row"
+        )
 
 
 def add_parsers(parser: argparse.ArgumentParser) -> None:
@@ -248,7 +287,8 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument(
         "--max-rows",
         type=int,
-        help="subsample each task to at most this many molecules (QM9: 2000 by default)",
+        help=f"subsample each task to at most this many molecules, at least {MIN_TASK_ROWS} "
+        "(QM9: 2000 by default)",
     )
     evaluate.add_argument(
         "--device", default="cpu", help="torch device of the models (default cpu)"
@@ -289,7 +329,8 @@ def add_parsers(parser: argparse.ArgumentParser) -> None:
         "--max-rows",
         type=int,
         default=2000,
-        help="subsample each task to at most this many molecules (default 2000)",
+        help=f"subsample each task to at most this many molecules, at least {MIN_TASK_ROWS} "
+        "(default 2000)",
     )
     rogi.add_argument(
         "--seed", type=int, default=0, help="seed of the subsample (default 0)"
@@ -347,10 +388,15 @@ def read_smiles_column(path, column: str) -> list[str]:
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            if column not in (reader.fieldnames or []):
+            if not reader.fieldnames:
+                raise ValueError(
+                    f"the file {path} is empty; give a header row with a {column!r} "
+                    "column and one SMILES per row"
+                )
+            if column not in reader.fieldnames:
                 raise ValueError(
                     f"the column {column!r} is missing from {path}; columns present: "
-                    f"{', '.join(reader.fieldnames or [])}. Pass the SMILES column's name"
+                    f"{', '.join(reader.fieldnames)}. Pass the SMILES column's name"
                 )
             return [
                 row[column].strip() for row in reader if (row[column] or "").strip()
@@ -390,6 +436,10 @@ def parse_task(text: str, max_rows, seed: int = 0):
 def _sample(arguments) -> None:
     from topograph.filltune.sampling import sample_latent_box
 
+    _require_at_least(arguments.samples, "--samples", 1, 5000)
+    _require_at_least(arguments.dimension, "--dimension", 1, 128)
+    _require_at_least(arguments.neighbours, "--neighbours", 1, 10)
+    _require_at_least(arguments.seed, "--seed", 0, 0)
     samples = sample_latent_box(
         n_samples=arguments.samples,
         dimension=arguments.dimension,
@@ -416,6 +466,8 @@ def _response(arguments) -> None:
             "give exactly one of --samples (decode latent samples) and --pool (embed "
             "known molecules, for models without a decoder)"
         )
+    _require_at_least(arguments.batch_size, "--batch-size", 1, 512)
+    _require_at_least(arguments.neighbours, "--neighbours", 1, 10)
     model = _load_model(arguments.model, arguments.device)
     if arguments.samples is not None:
         table = decoder_response(
@@ -438,6 +490,7 @@ def _roughness(arguments) -> None:
     from topograph.potentials.registry import read_data_table
     from topograph.potentials.scaling import MinMaxScaling
 
+    _require_at_least(arguments.seed, "--seed", 0, 0)
     database = StationaryPointDatabase.load(arguments.database)
     table = read_data_table(arguments.table)
     if table.shape[1] - 1 != database.dimension:
@@ -542,8 +595,12 @@ def _propose(arguments) -> None:
         propose_by_decoding,
         propose_by_retrieval,
     )
-    from topograph.filltune.surface_minima import SurfaceMinima
+    from topograph.filltune.surface_minima import (
+        SurfaceMinima,
+        is_lowest_response_fallback,
+    )
 
+    _require_at_least(arguments.count, "--count", 1, 100)
     energies, latents = SurfaceMinima.read_latents(arguments.minima)
     corpus = None
     if arguments.corpus:
@@ -565,12 +622,11 @@ def _propose(arguments) -> None:
         proposals = propose_by_retrieval(
             model, latents, energies, pool, arguments.count, corpus
         )
-    # The roughness surface is a negated sum of Gaussians, so its minima have
-    # negative energies; the lowest-response fallback writes responses in [0, 1].
-    from_fallback = len(energies) > 0 and bool(np.all(energies >= 0))
+    if not proposals.smiles:
+        _reject_empty_proposals(arguments, proposals.statistics)
     proposals.statistics["source"] = (
         "lowest-response data points, because the landscape has no transition states"
-        if from_fallback
+        if is_lowest_response_fallback(energies)
         else "minima of the roughness surface"
     )
     proposals.save(arguments.output, arguments.statistics)
@@ -580,13 +636,41 @@ def _propose(arguments) -> None:
     )  # fmt: skip
 
 
+def _reject_empty_proposals(arguments, statistics: dict) -> None:
+    """Raise the reason why no molecule was proposed, with the settings that fix it.
+
+    Later jobs cannot use an empty proposals table, so the step fails here
+    instead of writing one. A partial shortfall is only recorded.
+    """
+    more_samples = (
+        "or more latent samples (filltune.models.<model>.samples in the workflow "
+        "configuration, --samples of `topograph filltune sample`)"
+    )
+    if statistics["candidates"] == 0:
+        raise ValueError(
+            f"no molecule was proposed because {arguments.minima} has no surface "
+            "minimum below the cut; use a higher (less negative) cut "
+            f"(filltune.roughness.cut, --cut of `topograph filltune roughness`) {more_samples}"
+        )
+    if statistics["method"] == "decode":
+        raise ValueError(
+            f"no molecule was proposed because none of the {statistics['candidates']} "
+            f"surface minima in {arguments.minima} decoded to a valid molecule; use a "
+            f"higher (less negative) cut (filltune.roughness.cut) {more_samples}"
+        )
+    raise ValueError(
+        f"no molecule was proposed because the pool {arguments.pool} has no molecule "
+        f"that the model embeds; check the {arguments.pool_column!r} column of the pool"
+    )
+
+
 def _evaluate(arguments) -> None:
     from topograph.downstream.comparison import (
         METRIC_COLUMNS,
         compare_to_base,
         write_table,
     )
-    from topograph.downstream.heads import evaluate_embeddings
+    from topograph.downstream.heads import SplitError, evaluate_embeddings
 
     # Every argument is checked before the tasks and models load, because
     # embedding every task with every model takes minutes.
@@ -597,6 +681,10 @@ def _evaluate(arguments) -> None:
             f"--test-fraction {arguments.test_fraction} must lie strictly between 0 and 1, "
             "such as 0.2"
         )
+    _require_distinct_models(arguments.model)
+    _require_max_rows(arguments.max_rows)
+    for seed in arguments.seeds:
+        _require_at_least(seed, "--seeds entry", 0, 0)
     names = [name for name, _ in arguments.model]
     if arguments.base is not None and arguments.base not in names:
         raise ValueError(
@@ -614,10 +702,24 @@ def _evaluate(arguments) -> None:
                     "model %s rejected %d of %d molecules of task %s",
                     name, len(rejected), len(task.smiles), task.name,
                 )  # fmt: skip
-            scores = evaluate_embeddings(
-                embeddings, task.labels[list(valid)], task.task_type, arguments.seeds,
-                arguments.test_fraction,
-            )  # fmt: skip
+            try:
+                scores = evaluate_embeddings(
+                    embeddings, task.labels[list(valid)], task.task_type,
+                    arguments.seeds, arguments.test_fraction,
+                )  # fmt: skip
+            except SplitError as error:
+                raise ValueError(
+                    f"task {task.name!r} cannot be split for model {name!r}: {error}; give "
+                    "the task more molecules (a larger --max-rows when it is subsampled), "
+                    "or other --seeds or --test-fraction"
+                ) from None
+            smallest_test = min(score.n_test for score in scores)
+            if smallest_test < MIN_TEST_MOLECULES:
+                logger.warning(
+                    "task %s has only %d test molecules in a split, so its %s is noisy; "
+                    "give it more molecules or a larger --test-fraction",
+                    task.name, smallest_test, scores[0].metric,
+                )  # fmt: skip
             for score in scores:
                 records.append(
                     {"model": name, "task": task.name, "metric": score.metric,
@@ -648,6 +750,9 @@ def _rogi(arguments) -> None:
     from topograph.downstream.comparison import write_table
     from topograph.downstream.rogi import rogi_xd
 
+    _require_distinct_models(arguments.model)
+    _require_max_rows(arguments.max_rows)
+    _require_at_least(arguments.seed, "--seed", 0, 0)
     tasks = [
         parse_task(text, arguments.max_rows, arguments.seed) for text in arguments.task
     ]
@@ -709,18 +814,13 @@ def _plots(arguments) -> None:
             read_smiles_column(arguments.proposals, "smiles"), arguments.grid_plot
         )
     if arguments.comparison:
-        rows = []
-        with open(arguments.comparison, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                for key in (
-                    "base_mean",
-                    "mean",
-                    "change",
-                    "ci_low",
-                    "ci_high",
-                    "relative_change",
-                    "improvement",
-                ):
-                    row[key] = float(row[key])
-                rows.append(row)
+        from topograph.downstream.comparison import read_comparison
+
+        rows = read_comparison(arguments.comparison)
+        models = list(dict.fromkeys(row["model"] for row in rows))
+        if arguments.base is not None and arguments.base not in models:
+            raise ValueError(
+                f"--base {arguments.base!r} is not a model of {arguments.comparison}; "
+                f"pass one of {', '.join(models) or '(the table has no rows)'}"
+            )
         plots.plot_task_changes(rows, arguments.changes_plot, base=arguments.base)

@@ -107,8 +107,16 @@ def package_folder(package: str, distribution: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+def _check_max_rows(max_rows) -> None:
+    if max_rows is not None and max_rows < 1:
+        raise ValueError(
+            f"max_rows must be a positive integer or None; got {max_rows!r}"
+        )
+
+
 def _finish(name, task_type, rows, skipped, source, max_rows, seed) -> TaskData:
     """Validate ``(smiles, label)`` rows, subsample, and log the skips."""
+    _check_max_rows(max_rows)
     smiles, labels = [], []
     for text, label in rows:
         if (
@@ -214,6 +222,7 @@ def load_qm9(
             f"unknown QM9 target {target!r}; did you mean {suggestion[0]!r}? Valid "
             f"targets: {', '.join(QM9_TARGETS)}"
         )
+    _check_max_rows(max_rows)
     folder = package_folder("qm9pack", "qm9pack") / "data"
     column = QM9_TARGETS[target]
     frames = []
@@ -332,12 +341,20 @@ def _read_delimited(path: Path, smiles_column: str, label_column: str, delimiter
                 )
             header = [cell.strip() for cell in header]
             indices = []
-            for column, role in ((smiles_column, "SMILES"), (label_column, "label")):
+            roles = (
+                (smiles_column, "SMILES", label_column),
+                (label_column, "label", smiles_column),
+            )
+            for column, role, other in roles:
                 if column not in header:
+                    # The other role's column is never the right one, so it is
+                    # not suggested (a missing label column would otherwise
+                    # often suggest the SMILES column).
+                    candidates = [name for name in header if name != other]
                     suggestion = difflib.get_close_matches(
-                        column, header, n=1, cutoff=0.0
+                        column, candidates, n=1, cutoff=0.0
                     )
-                    hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+                    hint = f"; did you mean {suggestion[0]!r}?" if suggestion else "."
                     raise ValueError(
                         f"the {role} column {column!r} is missing from {path}{hint} "
                         f"Columns present: {', '.join(header)}. Set the {role} column "

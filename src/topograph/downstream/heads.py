@@ -38,6 +38,10 @@ METRICS = {"regression": "rmse", "classification": "roc_auc"}
 HIGHER_IS_BETTER = {"rmse": False, "roc_auc": True}
 
 
+class SplitError(ValueError):
+    """A task's molecules cannot be split into training and test sets as requested."""
+
+
 @dataclass(frozen=True)
 class SplitScore:
     """The score of one head on one seeded split."""
@@ -118,6 +122,14 @@ def evaluate_embeddings(
     -------
     list of SplitScore
         In the order of ``seeds``.
+
+    Raises
+    ------
+    SplitError
+        If a classification class has fewer than 2 molecules, or a seed's
+        split fails.
+    ValueError
+        If the task type, the shapes or the labels are invalid.
     """
     embeddings = np.asarray(embeddings, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.float64)
@@ -132,15 +144,35 @@ def evaluate_embeddings(
         )
     if not len(seeds):
         raise ValueError("seeds is empty; give at least one seed")
-    if task_type == "classification" and set(np.unique(labels)) != {0.0, 1.0}:
-        raise ValueError(
-            f"classification labels must be 0 and 1, both present; got {np.unique(labels)[:5]}"
-        )
+    if task_type == "classification":
+        classes, counts = np.unique(labels, return_counts=True)
+        if not set(classes) <= {0.0, 1.0}:
+            raise ValueError(
+                f"classification labels must be 0 and 1; got {classes[:5]}"
+            )
+        members = {value: 0 for value in (0.0, 1.0)}
+        members.update(zip(classes.tolist(), counts.tolist(), strict=True))
+        rare = min(members, key=members.get)
+        # A stratified split puts each class in both the training and the
+        # test split, so every class needs at least two molecules.
+        if members[rare] < 2:
+            raise SplitError(
+                f"class {rare:g} has {members[rare]} of {len(labels)} molecules, but a "
+                "stratified split needs at least 2 molecules of each class"
+            )
 
     scores = []
     for seed in seeds:
         stratify = labels if task_type == "classification" else None
-        train, test = split_indices(len(labels), int(seed), test_fraction, stratify)
+        try:
+            train, test = split_indices(len(labels), int(seed), test_fraction, stratify)
+        except ValueError as error:
+            # scikit-learn rejects splits with an empty side, or a test split
+            # smaller than the number of classes.
+            raise SplitError(
+                f"the split of {len(labels)} molecules with seed {seed} and test "
+                f"fraction {test_fraction} failed ({error})"
+            ) from None
         if task_type == "regression":
             value = regression_rmse(
                 embeddings[train], labels[train], embeddings[test], labels[test]

@@ -151,13 +151,23 @@ class RoughnessGaussians:
         """
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+            data = np.load(path, allow_pickle=False)
+            # np.load returns a bare array for a .npy file, which has no arrays
+            # to look up by name.
+            if isinstance(data, np.lib.npyio.NpzFile):
+                with data:
+                    arrays = {name: data[name] for name in data.files}
         except (OSError, ValueError, EOFError) as error:
             raise ValueError(
                 f"cannot read roughness Gaussians '{path}' ({error}); write them "
                 "with `topograph filltune roughness`"
             ) from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(
+                f"'{path}' contains a single array (.npy), not the .npz archive of "
+                f"roughness Gaussians that `topograph filltune roughness` writes; pass that "
+                "archive"
+            )
         required = (
             "centres", "directions", "peaks", "along_variances", "across_variances",
             "minima", "transition_states", "contributions",

@@ -3,12 +3,15 @@
 - :func:`plot_response_histogram`: the distribution of the response;
 - :func:`plot_contributions`: frustration contributions ranked, largest first;
 - :func:`plot_surface_minima`: energies of the roughness-surface minima
-  with the cut below which they are proposed;
+  with the cut below which they are proposed, or the responses of the
+  lowest-response data points when the landscape has no transition states;
 - :func:`draw_molecule_grid`: proposed molecules drawn by RDKit;
 - :func:`plot_task_changes`: per-task change against the base model with
   95 % confidence intervals.
 
-Each function writes one image file whose format follows its suffix.
+Each function writes one image file whose format follows its suffix. The
+matplotlib functions also return the closed figure, so that its labels can
+be inspected.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from topograph.downstream.heads import HIGHER_IS_BETTER  # noqa: E402
+from topograph.filltune.surface_minima import is_lowest_response_fallback  # noqa: E402
 
 
 def _save(figure, path) -> None:
@@ -45,10 +50,23 @@ def plot_response_histogram(response: np.ndarray, path, bins: int = 40) -> None:
     _save(figure, path)
 
 
-def plot_contributions(contributions: np.ndarray, path) -> None:
-    """Draw frustration contributions ranked from the largest, on a log axis."""
+def plot_contributions(contributions: np.ndarray, path) -> Figure:
+    """Draw frustration contributions ranked from the largest, on a log axis.
+
+    With no contributions, which ``topograph filltune roughness`` writes for
+    a landscape without transition states, the figure is a text panel that
+    states this instead of an empty axis.
+    """
     values = np.sort(np.asarray(contributions, dtype=np.float64))[::-1]
     figure, axes = plt.subplots(figsize=(5, 3.5))
+    if values.size == 0:
+        axes.axis("off")
+        axes.text(
+            0.5, 0.5, "no transition states, so no frustration contributions",
+            ha="center", va="center",
+        )  # fmt: skip
+        _save(figure, path)
+        return figure
     positive = values > 0
     axes.plot(
         np.arange(1, len(values) + 1)[positive], values[positive], ".", color="tab:red"
@@ -58,14 +76,30 @@ def plot_contributions(contributions: np.ndarray, path) -> None:
     axes.set_ylabel("frustration contribution")
     axes.set_title(f"{int(positive.sum())} non-zero contributions")
     _save(figure, path)
+    return figure
 
 
-def plot_surface_minima(energies: np.ndarray, cut: float, path) -> None:
-    """Draw the roughness-surface minima by rank with the energy cut."""
+def plot_surface_minima(energies: np.ndarray, cut: float, path) -> Figure:
+    """Draw the roughness-surface minima by rank with the energy cut.
+
+    When the energies come from the lowest-response fallback (see
+    :func:`~topograph.filltune.surface_minima.is_lowest_response_fallback`)
+    they are responses, and every point is a candidate, so the figure shows
+    them as such without the cut.
+    """
     energies = np.sort(np.asarray(energies, dtype=np.float64))
     figure, axes = plt.subplots(figsize=(5, 3.5))
-    below = energies < cut
     ranks = np.arange(1, len(energies) + 1)
+    if is_lowest_response_fallback(energies):
+        axes.plot(ranks, energies, ".", color="tab:green", label="candidates")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel("rank")
+        axes.set_ylabel("response")
+        axes.set_title("lowest-response data points (no transition states)")
+        axes.legend(frameon=False, loc="best")
+        _save(figure, path)
+        return figure
+    below = energies < cut
     if below.any():
         axes.plot(ranks[below], energies[below], ".", color="tab:green", label="proposed region")
     if not below.all():
@@ -76,6 +110,7 @@ def plot_surface_minima(energies: np.ndarray, cut: float, path) -> None:
     axes.set_ylabel("roughness-surface energy")
     axes.legend(frameon=False, loc="best")
     _save(figure, path)
+    return figure
 
 
 def draw_molecule_grid(

@@ -86,13 +86,23 @@ class LatentSamples:
         """
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+            data = np.load(path, allow_pickle=False)
+            # np.load returns a bare array for a .npy file, which has no arrays
+            # to look up by name.
+            if isinstance(data, np.lib.npyio.NpzFile):
+                with data:
+                    arrays = {name: data[name] for name in data.files}
         except (OSError, ValueError, EOFError) as error:
             raise ValueError(
                 f"cannot read latent samples '{path}' ({error}); write them with "
                 "`topograph filltune sample`"
             ) from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(
+                f"'{path}' contains a single array (.npy), not the .npz archive of "
+                f"latent samples that `topograph filltune sample` writes; pass that "
+                "archive"
+            )
         missing = {"samples", "neighbours", "radius", "box", "seed"} - set(arrays)
         if missing:
             raise ValueError(

@@ -31,6 +31,19 @@ logger = logging.getLogger(__name__)
 ENERGY_CUT = -0.1
 
 
+def is_lowest_response_fallback(energies) -> bool:
+    """Return whether minima energies come from the lowest-response fallback.
+
+    The roughness surface is a negated sum of Gaussians, so its minima have
+    negative energies. When a landscape has no transition states,
+    ``topograph filltune roughness`` writes the lowest-response data points
+    instead, with their responses (0 to 1) as energies. An empty table is
+    not a fallback.
+    """
+    energies = np.asarray(energies, dtype=np.float64)
+    return energies.size > 0 and bool(np.all(energies >= 0))
+
+
 @dataclass(frozen=True)
 class SurfaceMinima:
     """Distinct minima of a roughness surface below the cut, lowest first.

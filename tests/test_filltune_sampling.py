@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -75,3 +77,13 @@ def test_invalid_settings_raise(options, message):
 def test_load_missing_file_raises(tmp_path):
     with pytest.raises(ValueError, match="cannot read latent samples"):
         LatentSamples.load(tmp_path / "absent.npz")
+
+
+def test_radius_wider_than_box_warns(caplog):
+    with caplog.at_level(logging.WARNING, logger="topograph.filltune.sampling"):
+        sample_latent_box(n_samples=4, dimension=3, n_neighbours=2, radius=50.0, low=-1.0, high=1.0, seed=0)
+    assert "neighbour radius 50 is not smaller than the box width 2" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="topograph.filltune.sampling"):
+        sample_latent_box(n_samples=4, dimension=3, n_neighbours=2, radius=0.05, low=-1.0, high=1.0, seed=0)
+    assert caplog.text == ""

@@ -214,3 +214,15 @@ def test_job_log_has_no_progress_bar(tmp_path):
     assert "\r" not in completed.stderr
     lines = [line.split(": ", 1)[-1] for line in completed.stderr.splitlines() if line.strip()]
     assert len(lines) == len(set(lines))
+
+
+def test_training_loss_summary_reads_lightning_log(tmp_path):
+    from topograph.cli.model_commands import _training_loss_summary
+
+    assert _training_loss_summary(tmp_path) == "no training log was written"
+    for version, losses in ((0, ["9.0", "8.0"]), (1, ["5.0", "", "2.5"])):
+        folder = tmp_path / "training" / "logs" / f"version_{version}"
+        folder.mkdir(parents=True)
+        rows = [f"0,{step},{loss}" for step, loss in enumerate(losses)]
+        (folder / "metrics.csv").write_text("epoch,step,train_loss\n" + "\n".join(rows) + "\n")
+    assert _training_loss_summary(tmp_path) == "train_loss 5 at step 0, 2.5 at step 2"

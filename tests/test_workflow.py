@@ -142,6 +142,10 @@ def test_demo_configuration_dry_run():
             "needs at least 257 points",
         ),
         (
+            {"filltune": {"models": {"rxnfp_bert": {"pool": {"source": "moses", "count": "lots"}}}}},
+            "filltune.models.rxnfp_bert.pool.count is 'lots'; give a positive number of molecules or all",
+        ),
+        (
             {"filltune": {"tasks": ["csv:path=absent.csv,smiles=s,label=y,type=regression"]}},
             "file 'absent.csv' not found",
         ),

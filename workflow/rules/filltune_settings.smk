@@ -57,6 +57,12 @@ def check_filltune_settings():
                 "SMILES of the fill-tuning pool and tasks; fill-tune selfies_ted, "
                 "rxnfp_bert or a molecular checkpoint instead"
             )
+        count = settings["pool"]["count"]
+        if count != "all" and not (isinstance(count, int) and count >= 1):
+            raise ValueError(
+                f"filltune.models.{name}.pool.count is {count!r}; give a positive "
+                "number of molecules or all"
+            )
         # The thin-plate surface with its linear tail needs d + 1 points.
         points, where = (
             (settings["samples"], "samples")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 import yaml
@@ -181,6 +182,37 @@ def _continue(arguments: argparse.Namespace) -> None:
         learning_rate=arguments.learning_rate, seed=arguments.seed, accelerator=arguments.accelerator,
         max_steps=arguments.max_steps,
     )  # fmt: skip
+    logging.getLogger(__name__).info(
+        "continued pretraining of %s on %d inputs written to %s; %s",
+        arguments.model, len(inputs), arguments.output, _training_loss_summary(arguments.output),
+    )  # fmt: skip
+
+
+def _version_number(folder_name: str) -> int:
+    """Return N of a version_N folder, or -1 for a name Lightning did not write."""
+    number = folder_name.removeprefix("version_")
+    return int(number) if number.isdigit() else -1
+
+
+def _training_loss_summary(output) -> str:
+    """Describe the first and last logged training loss of a run from its Lightning CSV log."""
+    import csv
+
+    # Lightning numbers the runs in a folder version_0, version_1 and so on, so the newest is the highest.
+    logs = sorted(
+        Path(output).glob("training/logs/version_*/metrics.csv"),
+        key=lambda path: _version_number(path.parent.name),
+    )
+    if not logs:
+        return "no training log was written"
+    with open(logs[-1], newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    column = next((name for name in (rows[0] if rows else {}) if "loss" in name), None)
+    values = [(row.get("step"), row[column]) for row in rows if column and row.get(column)]
+    if not values:
+        return f"{logs[-1]} has no loss values"
+    (first_step, first), (last_step, last) = values[0], values[-1]
+    return f"{column} {float(first):.4g} at step {first_step}, {float(last):.4g} at step {last_step}"
 
 
 def _finetune(arguments: argparse.Namespace) -> None:

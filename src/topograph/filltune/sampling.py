@@ -16,6 +16,7 @@ it, which a decoder accepts like any other latent vector.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ import numpy as np
 from scipy.stats import qmc
 
 from topograph.database.atomic import atomic_write
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,14 @@ def sample_latent_box(
         raise ValueError(
             f"the latent box [{low}, {high}] is invalid; give finite low < high"
         )
+    if radius >= high - low:
+        # Neighbours that far away leave the box and share nothing local with
+        # their sample, so the response no longer measures local roughness.
+        logger.warning(
+            "the neighbour radius %g is not smaller than the box width %g; "
+            "the published setting is 0.05 for the box [-1, 1]",
+            radius, high - low,
+        )  # fmt: skip
 
     rng = np.random.default_rng(seed)
     samples = latin_hypercube(int(n_samples), int(dimension), low, high, rng)

@@ -185,9 +185,9 @@ def read_metrics(paths: Iterable) -> list[dict]:
     ------
     ValueError
         If a file cannot be read, lacks a column or has no rows, a seed is not
-        an integer, a value is not a finite number, or a (model, task, seed)
-        appears twice, in one file or across files (so one file given twice
-        is rejected too). The message names the file and line.
+        an integer, or a value is not a finite number. Also if a (model, task,
+        seed) appears twice, in one file or across files, so one file given
+        twice is rejected. The message names the file and line.
     """
     records = []
     seen: dict[tuple[str, str, int], str] = {}
@@ -252,7 +252,7 @@ def read_comparison(path) -> list[dict]:
     ------
     ValueError
         If the file cannot be read, lacks a column of :data:`TABLE_COLUMNS`,
-        or a number column holds text that is not a number (naming the line
+        or a number column contains text that is not a number (naming the line
         and column).
     """
     path = Path(path)

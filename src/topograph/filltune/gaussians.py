@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from topograph.analysis.frustration import frustration
+from topograph.database.archives import read_archive
 from topograph.database.atomic import atomic_write
 from topograph.database.store import StationaryPointDatabase
 
@@ -149,25 +150,7 @@ class RoughnessGaussians:
         ValueError
             If the file cannot be read or lacks a required array.
         """
-        path = Path(path)
-        try:
-            data = np.load(path, allow_pickle=False)
-            # np.load returns a bare array for a .npy file, which has no arrays
-            # to look up by name.
-            if isinstance(data, np.lib.npyio.NpzFile):
-                with data:
-                    arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, EOFError) as error:
-            raise ValueError(
-                f"cannot read roughness Gaussians '{path}' ({error}); write them "
-                "with `topograph filltune roughness`"
-            ) from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError(
-                f"'{path}' contains a single array (.npy), not the .npz archive of "
-                f"roughness Gaussians that `topograph filltune roughness` writes; pass that "
-                "archive"
-            )
+        arrays = read_archive(path, "roughness Gaussians", "topograph filltune roughness")
         required = (
             "centres", "directions", "peaks", "along_variances", "across_variances",
             "minima", "transition_states", "contributions",

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import qmc
 
+from topograph.database.archives import read_archive
 from topograph.database.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -87,25 +88,7 @@ class LatentSamples:
         ValueError
             If the file cannot be read or lacks one of the arrays.
         """
-        path = Path(path)
-        try:
-            data = np.load(path, allow_pickle=False)
-            # np.load returns a bare array for a .npy file, which has no arrays
-            # to look up by name.
-            if isinstance(data, np.lib.npyio.NpzFile):
-                with data:
-                    arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError, EOFError) as error:
-            raise ValueError(
-                f"cannot read latent samples '{path}' ({error}); write them with "
-                "`topograph filltune sample`"
-            ) from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError(
-                f"'{path}' contains a single array (.npy), not the .npz archive of "
-                f"latent samples that `topograph filltune sample` writes; pass that "
-                "archive"
-            )
+        arrays = read_archive(path, "latent samples", "topograph filltune sample")
         missing = {"samples", "neighbours", "radius", "box", "seed"} - set(arrays)
         if missing:
             raise ValueError(

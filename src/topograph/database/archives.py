@@ -31,22 +31,22 @@ def read_archive(path, contents: str, command: str) -> dict[str, np.ndarray]:
         file and the command that writes the right one.
     """
     path = Path(path)
+    unreadable = f"write them with `{command}`"
     try:
         archive = np.load(path, allow_pickle=False)
-        # np.load returns a bare array for a .npy file, which has no arrays
-        # to look up by name.
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise TypeError
-        # Members are read lazily, so a truncated archive can open and still
-        # fail here.
-        with archive:
-            return {name: archive[name] for name in archive.files}
-    except TypeError:
+    except _READ_ERRORS as error:
+        raise ValueError(f"cannot read {contents} '{path}' ({error}); {unreadable}") from None
+    # np.load returns a bare array for a .npy file, which has no arrays to
+    # look up by name.
+    if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(
             f"'{path}' contains a single array (.npy), not the .npz archive of "
             f"{contents} that `{command}` writes; pass that archive"
-        ) from None
+        )
+    # Members are read lazily, so a truncated archive can open and still fail
+    # here.
+    try:
+        with archive:
+            return {name: archive[name] for name in archive.files}
     except _READ_ERRORS as error:
-        raise ValueError(
-            f"cannot read {contents} '{path}' ({error}); write them with `{command}`"
-        ) from None
+        raise ValueError(f"cannot read {contents} '{path}' ({error}); {unreadable}") from None

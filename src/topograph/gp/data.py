@@ -147,7 +147,7 @@ def check_dataset_settings(name: str, settings: dict) -> None:
     Raises
     ------
     ValueError
-        If a real data set is none of ``REAL_DATASETS``, or a synthetic one
+        If a real data set is not in ``REAL_DATASETS``, or a synthetic one
         has no ``nu``.
     """
     source = settings.get("source")
